@@ -1,0 +1,56 @@
+import { parseActionReference, type Step } from '@kact/model';
+import type { PlannedJob } from '@kact/core';
+import { readPlan, type CommonFlags } from '../run-inputs.js';
+
+export interface RunFlags extends CommonFlags {
+  dryRun: boolean;
+}
+
+function describeStep(step: Step, defaultShell: string | undefined): string {
+  const label = step.name ?? step.id ?? (step.kind === 'run' ? step.run.split('\n')[0]!.trim() : step.uses);
+  if (step.kind === 'run') return `run (${step.shell ?? defaultShell ?? 'bash'}): ${label}`;
+  const ref = parseActionReference(step.uses);
+  const kind = ref.kind === 'local' ? 'local action' : ref.kind === 'docker' ? 'docker image' : 'remote action';
+  return `${kind} ${step.uses}${label === step.uses ? '' : `: ${label}`}`;
+}
+
+function describeJob(j: PlannedJob): string[] {
+  const lines = [`job ${j.job.id} (${j.workflow.file})${j.needs.length ? `, needs ${j.job.needs.join(', ')}` : ''}`];
+  const strategy = [j.failFast ? 'fail-fast' : 'no fail-fast', ...(j.maxParallel ? [`max-parallel ${j.maxParallel}`] : [])];
+  if (j.legs === 'deferred') {
+    lines.push('  matrix and runs-on read needs outputs: expanded when the needed jobs have run');
+  } else {
+    if (j.legs.length > 1) lines.push(`  matrix: ${j.legs.length} legs (${strategy.join(', ')})`);
+    for (const leg of j.legs) {
+      const runsOn = leg.runsOn ? ` on ${leg.runsOn.labels.join(', ')} → ${leg.runsOn.image ?? 'no image mapped: skipped (map it with -P label=image)'}` : '';
+      lines.push(`  - ${leg.name}${runsOn}`);
+    }
+  }
+  if (j.job.kind === 'call') {
+    const callee = j.job.workflow ? `jobs ${j.job.workflow.jobs.map((c) => c.id).join(', ')}` : 'remote, loaded when run';
+    lines.push(`  calls ${j.job.uses} (${callee})`);
+    return lines;
+  }
+  if (j.job.container) lines.push(`  container: ${typeof j.job.container === 'string' ? j.job.container : j.job.container.image}`);
+  for (const [id, service] of Object.entries(j.job.services)) lines.push(`  service ${id}: ${service.image}`);
+  const shell = j.job.defaults.run?.shell ?? j.workflow.defaults.run?.shell;
+  j.job.steps.forEach((s, i) => lines.push(`  ${i + 1}. ${describeStep(s, shell)}`));
+  return lines;
+}
+
+/** `kact run --dry-run`: the plan, stage by stage, with legs, images and steps. */
+export async function runCommand(flags: RunFlags): Promise<string> {
+  const { inputs, plan } = await readPlan(flags, 'run');
+  if (!flags.dryRun) {
+    throw Object.assign(new Error('kact run executes jobs on a cluster once the Kubernetes backend is built; use --dry-run to see the plan'), {
+      exitCode: 2,
+    });
+  }
+  if (plan.jobs.length === 0) return `no workflow in ${inputs.workflowsPath} is triggered by '${inputs.event}'`;
+  const out = [`event ${inputs.event}: ${plan.jobs.length} job(s) in ${plan.stages.length} stage(s)`];
+  plan.stages.forEach((stage, i) => {
+    out.push('', `stage ${i}`);
+    for (const j of stage) out.push(...describeJob(j));
+  });
+  return out.join('\n');
+}
