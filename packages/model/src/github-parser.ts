@@ -11,7 +11,9 @@ import { register } from 'node:module';
 import type * as WorkflowParser from '@actions/workflow-parser';
 import type * as ActionParser from '@actions/workflow-parser/actions/action-parser';
 
-register('./json-import-hook.js', import.meta.url);
+// Compiled (dist/*.js), the hook sits next to this file. Run from source (vitest), this file is
+// .ts and Vite imports the library itself, JSON included (see vitest.config.ts).
+if (!import.meta.url.endsWith('.ts')) register('./json-import-hook.js', import.meta.url);
 
 const workflowParser: typeof WorkflowParser = await import('@actions/workflow-parser');
 const actionParser: typeof ActionParser = await import('@actions/workflow-parser/actions/action-parser');

@@ -41,7 +41,7 @@ export async function loadAction(actionDir: string, options: LoadActionOptions):
     (d) => !IGNORED_SCHEMA_MESSAGES.some((re) => re.test(d.message)),
   );
   const src = new YamlSource(rel, content);
-  if (src.doc.errors.length > 0) throw new InputError(sortDiagnostics(diagnostics));
+  if (src.doc.errors.length > 0) throw new InputError(src.syntaxErrors());
 
   const root = src.root;
   const runs = readRuns(src, src.get(root, 'runs'), diagnostics);

@@ -36,7 +36,7 @@ export async function loadWorkflowAt(file: string, options: LoadOptions, depth: 
 
   const diagnostics = await githubDiagnostics(rel, content);
   const src = new YamlSource(rel, content);
-  if (src.doc.errors.length > 0) throw new InputError(sortDiagnostics(diagnostics));
+  if (src.doc.errors.length > 0) throw new InputError(src.syntaxErrors());
 
   const root = src.root;
   const jobs = readJobs(src, src.get(root, 'jobs'), diagnostics);

@@ -31,7 +31,8 @@ export class YamlSource {
   /** YAML syntax errors, one per problem (GitHub's parser reports the same ones). */
   syntaxErrors(): Diagnostic[] {
     return this.doc.errors.map((err) => ({
-      message: err.message.split('\n')[0] ?? err.message,
+      // yaml's message repeats the position and quotes the source; the location says it already.
+      message: (err.message.split('\n')[0] ?? err.message).replace(/ at line \d+, column \d+:?$/, ''),
       location: { file: this.file, line: err.linePos?.[0].line ?? 1, column: err.linePos?.[0].col ?? 1 },
     }));
   }
