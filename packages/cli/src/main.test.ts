@@ -1,0 +1,230 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { main } from './main.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const example = resolve(here, '../../../examples/hello');
+
+async function kact(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (t) => (out += t.endsWith('\n') ? t : `${t}\n`), err: (t) => (err += t.endsWith('\n') ? t : `${t}\n`) });
+  return { code, out, err };
+}
+
+function repo(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kact-cli-'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+const twoWorkflows = {
+  '.github/workflows/ci.yml': `name: CI
+on: [push, pull_request]
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo build
+  test:
+    needs: build
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        node: [18, 20]
+    steps:
+      - uses: ./.github/actions/hi
+  lint:
+    needs: build
+    runs-on: ubuntu-latest
+    steps:
+      - uses: docker://alpine:3
+  ship:
+    needs: [test, lint]
+    runs-on: self-hosted
+    steps:
+      - uses: actions/setup-node@v4
+`,
+  '.github/workflows/release.yml': `on: release
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo publish
+`,
+  '.github/actions/hi/action.yml': `name: hi
+runs:
+  using: composite
+  steps:
+    - run: echo hi
+      shell: bash
+`,
+};
+
+describe('kact list', () => {
+  it('shows every job with stage, names, workflow and events', async () => {
+    const r = await kact('list', '-C', repo(twoWorkflows));
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n');
+    expect(lines[0]).toMatch(/^Stage\s+Job ID\s+Job name\s+Workflow name\s+Workflow file\s+Events$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual(['0 build', '1 test', '1 lint', '2 ship', '0 publish']);
+    expect(r.out).toMatch(/publish\s+publish\s+\.github\/workflows\/release\.yml\s+\.github\/workflows\/release\.yml\s+release/);
+    expect(r.out).toMatch(/build\s+build\s+CI\s+\.github\/workflows\/ci\.yml\s+push,pull_request/);
+  });
+
+  it('filters by --event', async () => {
+    const r = await kact('list', '-C', repo(twoWorkflows), '--event', 'release');
+    expect(r.out.trim().split('\n')).toHaveLength(2);
+  });
+});
+
+describe('kact graph', () => {
+  it('draws stages with arrows between them', async () => {
+    const r = await kact('graph', '-C', repo(twoWorkflows), '--event', 'push');
+    expect(r.code).toBe(0);
+    const lines = r.out.split('\n');
+    const row = (id: string) => lines.findIndex((l) => l.includes(`│ ${id} │`));
+    expect(row('build')).toBeLessThan(row('test'));
+    expect(row('test')).toBe(row('lint'));
+    expect(row('lint')).toBeLessThan(row('ship'));
+    expect(r.out).toContain('⬇');
+  });
+});
+
+describe('kact run --dry-run', () => {
+  it('prints stages, matrix legs, images and step kinds', async () => {
+    const r = await kact('run', '--dry-run', '-C', repo(twoWorkflows));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('event push: 4 job(s) in 3 stage(s)');
+    expect(r.out).toContain('test (18) on ubuntu-latest → kact.local/runner:trixie');
+    expect(r.out).toContain('test (20) on ubuntu-latest → kact.local/runner:trixie');
+    expect(r.out).toContain('local action ./.github/actions/hi');
+    expect(r.out).toContain('docker image docker://alpine:3');
+    expect(r.out).toContain('remote action actions/setup-node@v4');
+    expect(r.out).toMatch(/ship on self-hosted → no image mapped/);
+    expect(r.out).not.toContain('publish');
+  });
+
+  it('maps labels with -P', async () => {
+    const r = await kact('run', '-n', '-C', repo(twoWorkflows), '-P', 'self-hosted=my/runner:1', '-j', 'ship');
+    expect(r.out).toContain('ship on self-hosted → my/runner:1');
+    expect(r.out).toContain('4 job(s)');
+  });
+
+  it('plans the example workflow', async () => {
+    const r = await kact('run', '--dry-run', '-C', example);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('service redis: redis:7');
+    expect(r.out).toMatch(/test \(ubuntu-latest, 3, lint\) on ubuntu-latest/);
+  });
+
+  it('uses the event of --event and the payload of -e', async () => {
+    const dir = repo({
+      ...twoWorkflows,
+      'event.json': JSON.stringify({ pull_request: { number: 3, head: { ref: 'topic' }, base: { ref: 'main' } } }),
+      '.github/workflows/pr.yml': `on: pull_request
+jobs:
+  only-topic:
+    if: github.head_ref == 'topic'
+    runs-on: \${{ github.base_ref == 'main' && 'ubuntu-latest' || 'nothing' }}
+    steps:
+      - run: echo hi
+`,
+    });
+    const r = await kact('run', '-n', '-C', dir, '--event', 'pull_request', '-e', join(dir, 'event.json'));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('only-topic on ubuntu-latest → kact.local/runner:trixie');
+    expect(r.out).not.toContain('release');
+  });
+});
+
+describe('kact eval', () => {
+  const ctxFile = join(repo({ 'ctx.json': JSON.stringify({ matrix: { node: 20 }, github: { ref: 'refs/heads/main' } }) }), 'ctx.json');
+
+  it('prints an expression value as JSON', async () => {
+    expect((await kact('eval', 'fromJSON(\'{"a":[1,2]}\').a')).out.trim()).toBe('[\n  1,\n  2\n]');
+    expect((await kact('eval', "github.ref == 'refs/heads/main'", '--context', ctxFile)).out.trim()).toBe('true');
+  });
+
+  it('prints a template as the resulting string', async () => {
+    expect((await kact('eval', 'node ${{ matrix.node }} on ${{ github.ref }}', '--context', ctxFile)).out).toBe('node 20 on refs/heads/main\n');
+  });
+
+  it('honours --status for status functions', async () => {
+    expect((await kact('eval', 'failure()', '--status', 'failure')).out.trim()).toBe('true');
+  });
+
+  it('exits 2 with one line for a bad expression', async () => {
+    const r = await kact('eval', '1 ==');
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/^error: /);
+  });
+
+  it('exits 2 for a missing context file', async () => {
+    const r = await kact('eval', 'true', '--context', '/nonexistent.json');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('/nonexistent.json');
+  });
+});
+
+describe('bad input', () => {
+  it('names file:line:col for broken YAML and exits 2 without a stack', async () => {
+    const r = await kact('list', '-C', repo({ '.github/workflows/bad.yml': 'on: push\njobs:\n  a:\n    runs-on: [unclosed\n' }));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/\.github\/workflows\/bad\.yml:\d+:\d+: /);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('reports unknown needs at their place', async () => {
+    const r = await kact('list', '-C', repo({ '.github/workflows/w.yml': 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    needs: ghost\n    steps:\n      - run: true\n' }));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/w\.yml:\d+:\d+: .*ghost/);
+  });
+
+  it('reports a needs cycle', async () => {
+    const wf = 'on: push\njobs:\n  a:\n    needs: b\n    runs-on: x\n    steps: [{run: "true"}]\n  b:\n    needs: a\n    runs-on: x\n    steps: [{run: "true"}]\n';
+    const r = await kact('list', '-C', repo({ '.github/workflows/w.yml': wf }));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/w\.yml:\d+:\d+: .*(cycle|circular)/i);
+  });
+
+  it('shows the stack with --verbose', async () => {
+    const r = await kact('--verbose', 'eval', '1 ==');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/\n\s+at /);
+  });
+
+  it('exits 2 for an unknown -W path', async () => {
+    const r = await kact('list', '-C', repo({}), '-W', 'nope');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('no workflows at');
+  });
+
+  it('exits 2 for an unknown command', async () => {
+    expect((await kact('frobnicate')).code).toBe(2);
+  });
+});
+
+describe('the kact binary', () => {
+  const bin = resolve(here, '../bin/kact.js');
+  it('runs on plain node and prints help', () => {
+    const out = execFileSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
+    expect(out).toMatch(/Usage: kact/);
+    expect(out).toMatch(/run \[options\]/);
+  });
+
+  it('loads workflows through GitHub parser on plain node (JSON import solved)', () => {
+    const r = spawnSync(process.execPath, [bin, 'list', '-C', example], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('build');
+    expect(r.status).toBe(0);
+  });
+});
