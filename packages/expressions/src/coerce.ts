@@ -42,7 +42,7 @@ export function fromData(d: data.ExpressionData): Value {
 
 /**
  * Formats a number as the runner does (.NET `ToString("G15")`, invariant culture): at most 15
- * significant digits, scientific notation `1.5E+15` / `1E-05` when the exponent is >= 15 or < -5.
+ * significant digits, scientific notation `1.5E+15` / `1E-05` unless -5 < exponent < 15.
  * The JS library uses toFixed(15) instead, which prints 12345678901234567000 where GitHub prints
  * 1.23456789012346E+19.
  */
@@ -53,7 +53,7 @@ export function formatNumber(n: number): string {
   if (n === 0) return '0';
   const [mantissa = '', exp = '0'] = n.toExponential(14).split('e');
   const exponent = Number(exp);
-  if (exponent >= 15 || exponent < -5) {
+  if (exponent >= 15 || exponent < -4) {
     const digits = mantissa.replace(/\.?0+$/, '');
     const sign = exponent < 0 ? '-' : '+';
     return `${digits}E${sign}${String(Math.abs(exponent)).padStart(2, '0')}`;
