@@ -1,5 +1,5 @@
-import { defineConfig } from 'vitest/config';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { packageTestConfig } from '../../vitest.shared.js';
 
-export default defineConfig({
-  test: { include: ['src/**/*.test.ts', 'test/**/*.test.ts'], testTimeout: 20_000 },
-});
+export default packageTestConfig(dirname(fileURLToPath(import.meta.url)));
