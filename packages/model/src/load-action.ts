@@ -24,10 +24,10 @@ export interface LoadActionOptions extends LoadOptions {
 }
 
 /**
- * GitHub's marketplace schema requires `description`, but the runner runs actions without one
- * (several of act's test actions have none), so kact does not reject them.
+ * The editor schema in GitHub's parser requires `name` and `description` (the marketplace does),
+ * but the runner runs actions without them (several of act's test actions have neither).
  */
-const IGNORED_SCHEMA_MESSAGES = [/^Required property is missing: description$/];
+const IGNORED_SCHEMA_MESSAGES = [/^Required property is missing: (name|description)$/];
 
 const NODE_VERSIONS = ['node12', 'node16', 'node20', 'node24'];
 
