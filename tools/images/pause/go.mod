@@ -1,0 +1,3 @@
+module kact.local/pause
+
+go 1.22

@@ -1,0 +1,330 @@
+package main
+
+import (
+	"archive/tar"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+func (c *cluster) writeConfigs() error {
+	files := map[string]string{}
+	files[c.path("containerd", "config.toml")] = fmt.Sprintf(`version = 2
+root = %[1]q
+state = %[2]q
+disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
+
+[grpc]
+  address = %[3]q
+
+[ttrpc]
+  address = %[4]q
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = %[5]q
+
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = %[6]q
+  enable_selinux = false
+  disable_apparmor = true
+  restrict_oom_score_adj = false
+  max_container_log_line_size = 65536
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    discard_unpacked_layers = false
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = %[7]q
+    max_conf_num = 1
+`, c.path("containerd", "root"), c.path("containerd", "state"), c.containerdSock(), c.containerdSock()+".ttrpc",
+		c.path("containerd", "opt"), pauseImage, c.path("cni", "net.d"))
+
+	bridge := map[string]any{
+		"type": "bridge", "bridge": bridgeName, "isGateway": c.egress, "ipMasq": c.egress, "hairpinMode": true,
+		"ipam": map[string]any{
+			"type":    "host-local",
+			"ranges":  [][]map[string]string{{{"subnet": podCIDR, "gateway": podGateway}}},
+			"dataDir": c.path("cni", "ipam"),
+		},
+	}
+	conf := map[string]any{
+		"cniVersion": "0.4.0",
+		"name":       cniNetName,
+		"plugins": []any{
+			bridge,
+			map[string]any{"type": "portmap", "capabilities": map[string]bool{"portMappings": true}},
+		},
+	}
+	cb, _ := json.MarshalIndent(conf, "", "  ")
+	files[c.path("cni", "net.d", "10-kube-local.conflist")] = string(cb)
+
+	files[c.path("kubelet-config.yaml")] = fmt.Sprintf(`apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+address: %[1]s
+port: 10250
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+healthzPort: 10248
+authentication:
+  anonymous:
+    enabled: false
+  webhook:
+    enabled: true
+  x509:
+    clientCAFile: %[2]s
+authorization:
+  mode: Webhook
+tlsCertFile: %[3]s
+tlsPrivateKeyFile: %[4]s
+containerRuntimeEndpoint: unix://%[5]s
+cgroupDriver: cgroupfs
+failSwapOn: false
+failCgroupV1: false
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+evictionHard:
+  memory.available: "100Mi"
+  nodefs.available: "0%%"
+  nodefs.inodesFree: "0%%"
+  imagefs.available: "0%%"
+  imagefs.inodesFree: "0%%"
+podLogsDir: %[6]s
+serializeImagePulls: false
+registerNode: true
+rotateCertificates: false
+serverTLSBootstrap: false
+maxPods: 110
+kubeAPIQPS: 50
+kubeAPIBurst: 100
+eventRecordQPS: 50
+syncFrequency: 10s
+nodeStatusUpdateFrequency: 5s
+nodeStatusReportFrequency: 1m
+shutdownGracePeriod: 0s
+resolvConf: /etc/resolv.conf
+localStorageCapacityIsolation: true
+`, c.nodeIP, c.path("pki", "ca.crt"), c.path("pki", "kubelet-serving.crt"), c.path("pki", "kubelet-serving.key"),
+		c.containerdSock(), c.path("pod-logs"))
+
+	files[c.path("scheduler-config.yaml")] = fmt.Sprintf(`apiVersion: kubescheduler.config.k8s.io/v1
+kind: KubeSchedulerConfiguration
+clientConnection:
+  kubeconfig: %s
+  qps: 50
+  burst: 100
+leaderElection:
+  leaderElect: false
+`, c.path("scheduler.kubeconfig"))
+
+	for p, content := range files {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *cluster) apiserverArgs() []string {
+	p := func(f string) string { return c.path("pki", f) }
+	return []string{"apiserver",
+		fmt.Sprintf("--etcd-servers=http://127.0.0.1:%d", c.etcdPort),
+		"--advertise-address=" + c.nodeIP.String(),
+		"--bind-address=0.0.0.0",
+		fmt.Sprintf("--secure-port=%d", c.apiPort),
+		"--tls-cert-file=" + p("apiserver.crt"),
+		"--tls-private-key-file=" + p("apiserver.key"),
+		"--client-ca-file=" + p("ca.crt"),
+		"--kubelet-client-certificate=" + p("apiserver-kubelet-client.crt"),
+		"--kubelet-client-key=" + p("apiserver-kubelet-client.key"),
+		"--kubelet-certificate-authority=" + p("ca.crt"),
+		"--kubelet-preferred-address-types=InternalIP,Hostname",
+		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+		"--service-account-key-file=" + p("sa.pub"),
+		"--service-account-signing-key-file=" + p("sa.key"),
+		"--service-cluster-ip-range=" + serviceCIDR,
+		"--authorization-mode=Node,RBAC",
+		"--enable-admission-plugins=NodeRestriction",
+		"--allow-privileged=true",
+		"--profiling=false",
+		"--event-ttl=30m",
+		"--v=1",
+	}
+}
+
+func (c *cluster) controllerManagerArgs() []string {
+	kc := c.path("controller-manager.kubeconfig")
+	return []string{
+		"--kubeconfig=" + kc,
+		"--authentication-kubeconfig=" + kc,
+		"--authorization-kubeconfig=" + kc,
+		"--bind-address=127.0.0.1",
+		"--leader-elect=false",
+		"--use-service-account-credentials=true",
+		"--service-account-private-key-file=" + c.path("pki", "sa.key"),
+		"--root-ca-file=" + c.path("pki", "ca.crt"),
+		"--cluster-signing-cert-file=" + c.path("pki", "ca.crt"),
+		"--cluster-signing-key-file=" + c.path("pki", "ca.key"),
+		"--allocate-node-cidrs=false",
+		"--cluster-name=kube-local",
+		"--kube-api-qps=50", "--kube-api-burst=100",
+		"--profiling=false",
+		"--v=1",
+	}
+}
+
+func (c *cluster) schedulerArgs() []string {
+	kc := c.path("scheduler.kubeconfig")
+	return []string{
+		"--config=" + c.path("scheduler-config.yaml"),
+		"--authentication-kubeconfig=" + kc,
+		"--authorization-kubeconfig=" + kc,
+		"--bind-address=127.0.0.1",
+		"--profiling=false",
+		"--v=1",
+	}
+}
+
+func (c *cluster) kubeletArgs() []string {
+	return []string{
+		"--config=" + c.path("kubelet-config.yaml"),
+		"--kubeconfig=" + c.path("kubelet.kubeconfig"),
+		"--root-dir=" + c.path("kubelet"),
+		"--cert-dir=" + c.path("kubelet", "pki"),
+		"--hostname-override=" + c.nodeName,
+		"--node-ip=" + c.nodeIP.String(),
+		"--v=1",
+	}
+}
+
+// setupBridge creates the pod bridge with the gateway address so the host can
+// reach pods; pods get no default route unless --pod-egress.
+func (c *cluster) setupBridge() error {
+	if err := exec.Command("ip", "link", "show", bridgeName).Run(); err != nil {
+		if out, err := exec.Command("ip", "link", "add", bridgeName, "type", "bridge").CombinedOutput(); err != nil {
+			return fmt.Errorf("ip link add %s: %v: %s", bridgeName, err, out)
+		}
+	}
+	if !c.egress {
+		out, _ := exec.Command("ip", "-4", "addr", "show", "dev", bridgeName).Output()
+		if !strings.Contains(string(out), podGateway+"/") {
+			if out, err := exec.Command("ip", "addr", "add", podGateway+"/24", "dev", bridgeName).CombinedOutput(); err != nil {
+				return fmt.Errorf("ip addr add: %v: %s", err, out)
+			}
+		}
+	}
+	if out, err := exec.Command("ip", "link", "set", bridgeName, "up").CombinedOutput(); err != nil {
+		return fmt.Errorf("ip link set up: %v: %s", err, out)
+	}
+	return nil
+}
+
+// criReady checks that containerd's CRI answers on the socket.
+func criReady(sock string) error {
+	if _, err := os.Stat(sock); err != nil {
+		return err
+	}
+	conn, err := grpc.NewClient("unix://"+sock, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_, err = runtimeapi.NewRuntimeServiceClient(conn).Version(ctx, &runtimeapi.VersionRequest{})
+	return err
+}
+
+// ociArchiveRef reads index.json of an OCI archive and returns the image name
+// and manifest digest.
+func ociArchiveRef(path string) (name, digest string, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", "", err
+	}
+	defer f.Close()
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return "", "", fmt.Errorf("%s: no index.json", path)
+		}
+		if err != nil {
+			return "", "", err
+		}
+		if strings.TrimPrefix(h.Name, "./") != "index.json" {
+			continue
+		}
+		var idx struct {
+			Manifests []struct {
+				Digest      string            `json:"digest"`
+				Annotations map[string]string `json:"annotations"`
+			} `json:"manifests"`
+		}
+		if err := json.NewDecoder(tr).Decode(&idx); err != nil {
+			return "", "", err
+		}
+		if len(idx.Manifests) == 0 {
+			return "", "", fmt.Errorf("%s: empty index", path)
+		}
+		m := idx.Manifests[0]
+		return m.Annotations["io.containerd.image.name"], m.Digest, nil
+	}
+}
+
+// importImages imports every *.tar under dir not already present with the same digest.
+func (c *cluster) importImages(dir string) (int, error) {
+	archives, _ := filepath.Glob(filepath.Join(dir, "*.tar"))
+	if len(archives) == 0 {
+		if _, err := os.Stat(dir); err != nil && dir == defaultImgs {
+			return 0, nil
+		}
+		logf("warning: no image archives in %s", dir)
+		return 0, nil
+	}
+	sort.Strings(archives)
+	out, err := exec.Command("ctr", "--address", c.containerdSock(), "-n", "k8s.io", "images", "ls").Output()
+	if err != nil {
+		return 0, fmt.Errorf("ctr images ls: %w", err)
+	}
+	have := map[string]bool{}
+	for _, line := range strings.Split(string(out), "\n") {
+		if fs := strings.Fields(line); len(fs) >= 3 {
+			have[fs[0]+"@"+fs[2]] = true
+		}
+	}
+	n := 0
+	for _, a := range archives {
+		name, digest, err := ociArchiveRef(a)
+		if err != nil {
+			return n, err
+		}
+		if name != "" && have[name+"@"+digest] {
+			continue
+		}
+		cmd := exec.Command("ctr", "--address", c.containerdSock(), "-n", "k8s.io", "images", "import", a)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return n, fmt.Errorf("ctr images import %s: %v: %s", a, err, out)
+		}
+		n++
+	}
+	return n, nil
+}
