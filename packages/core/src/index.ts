@@ -5,3 +5,6 @@ export { orderInStages } from './planner/stages.js';
 export { DEFAULT_RUNNER_IMAGE, defaultPlatforms, parsePlatforms, resolveRunsOn, type PlatformMap, type RunsOn } from './planner/platforms.js';
 export { githubContext, type GithubContextOptions } from './context/github-context.js';
 export { readGitInfo, repositoryFromRemote, type GitInfo } from './context/git-info.js';
+export * from './backend/index.js';
+export type { Annotation, Conclusion, JobResult, RunResult, StepResult } from './run/results.js';
+export type { JobRef, RunEvents, StepRef } from './run/run-events.js';

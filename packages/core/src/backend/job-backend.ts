@@ -1,0 +1,82 @@
+/** One container of a job pod, as the interpreter asks for it. */
+export interface ContainerRequest {
+  /** Unique within the pod, DNS-1123: `runner`, `svc-redis`, `action-2`. */
+  name: string;
+  image: string;
+  /** Static, non-secret env: delivered through the job's ConfigMap, never inline in the pod spec. */
+  env: Record<string, string>;
+  /** Names of the job's secrets this container gets as env (values come from the job's Secret). */
+  secretEnv?: Record<string, string>;
+  /** Overrides the image's entrypoint/cmd (services, docker actions started as services). */
+  entrypoint?: string[];
+  args?: string[];
+  /** Container ports to expose (services). */
+  ports?: number[];
+  /**
+   * True for containers steps are run in (the runner/job container, docker-action containers
+   * under the exec strategy): the backend replaces the command with a sleeper that keeps the
+   * container alive until the job ends, whatever the image.
+   */
+  keepAlive: boolean;
+  /** `docker run` options kact honours (`--user`, `--workdir`, `--env`, `--memory`, `--cpus`, …); others are reported. */
+  options?: string;
+}
+
+export interface ServiceRequest {
+  /** The service id from the workflow (`redis`), resolvable as a host name from every container. */
+  id: string;
+  container: ContainerRequest;
+}
+
+export interface RegistryCredentials {
+  server: string;
+  username: string;
+  password: string;
+}
+
+export interface JobPodRequest {
+  /** Identifies one `kact run`; every resource carries it as the `kact.dev/run-id` label. */
+  runId: string;
+  /** DNS-1123 base name for the pod, its ConfigMap and its Secret. */
+  name: string;
+  /** Extra labels (job id, workflow, leg) for people and `kact gc`. */
+  labels: Record<string, string>;
+  /** The container `run` steps and node actions run in: the runner image or the job's `container:`. */
+  main: ContainerRequest;
+  services: ServiceRequest[];
+  /** Further containers the strategy needs from the start (exec: one per docker action step). */
+  extra: ContainerRequest[];
+  /** Secret values for the job's Secret; never placed in the pod spec or a ConfigMap. */
+  secrets: Record<string, string>;
+  imagePullCredentials?: RegistryCredentials[];
+}
+
+export interface ServiceEndpoint {
+  container: string;
+  /** Container port → host port, as `job.services.<id>.ports` shows them. */
+  ports: Record<string, string>;
+}
+
+/** A running job pod. */
+export interface JobPod {
+  name: string;
+  namespace: string;
+  mainContainer: string;
+  services: Record<string, ServiceEndpoint>;
+}
+
+/**
+ * Creates and removes job pods. Implementations live outside core (packages/kubernetes).
+ */
+export interface JobBackend {
+  /**
+   * Creates the pod, its ConfigMap and Secret and resolves once every container runs. Rejects
+   * fast with the reason from the pod's events (image missing, unschedulable, crash) and removes
+   * what it created before rejecting.
+   */
+  startJob(request: JobPodRequest, signal: AbortSignal): Promise<JobPod>;
+  /** Copies a local directory into a path on the pod's shared volumes (checkout, local actions). */
+  copyIn(pod: JobPod, localDir: string, podPath: string, options?: { exclude?: (relativePath: string) => boolean }): Promise<void>;
+  /** Deletes the pod, ConfigMap and Secret of the job; idempotent, safe after a failed start. */
+  stopJob(pod: Pick<JobPod, 'name' | 'namespace'>): Promise<void>;
+}

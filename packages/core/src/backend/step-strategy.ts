@@ -1,0 +1,52 @@
+import type { JobPod } from './job-backend.js';
+
+/** One process a step runs inside the job pod. */
+export interface ProcessRequest {
+  /** The pod's container to run in (usually `JobPod.mainContainer`). */
+  container: string;
+  /** argv; an item `{0}` is replaced by the path the script was written to. */
+  command: string[];
+  /** For `run` steps: written into the pod (under POD_PATHS.runtime) before the process starts. */
+  script?: { content: string; extension: string };
+  env: Record<string, string>;
+  workingDirectory: string;
+  /**
+   * File-command files (GITHUB_ENV, GITHUB_OUTPUT, GITHUB_STATE, GITHUB_PATH,
+   * GITHUB_STEP_SUMMARY): name → path in the pod. Created empty before the process starts
+   * and read back after it ends; the names and paths are also in `env`.
+   */
+  fileCommands: Record<string, string>;
+  /** Kill the process after this long; the result then has `timedOut`. */
+  timeoutMs?: number;
+}
+
+export interface ProcessResult {
+  /** The exit code recorded in the pod (128+n for a signal). */
+  exitCode: number;
+  /** Contents of each requested file-command file after the process ended. */
+  fileCommands: Record<string, string>;
+  timedOut?: boolean;
+  /** Set when the container was OOM-killed or evicted while the process ran. */
+  killedBy?: 'oom' | 'eviction';
+}
+
+/** A failure of kact's machinery rather than the step: no exit record, lost pod, API errors. */
+export class InfrastructureError extends Error {
+  readonly kind = 'infrastructure' as const;
+  override name = 'InfrastructureError';
+}
+
+/**
+ * Where and how a step's process runs in the job pod. Plugins bind this token.
+ */
+export interface StepStrategy {
+  /** Shown in reports and the benchmark table. */
+  readonly name: string;
+  /**
+   * Runs one process and streams its combined stdout/stderr to `output` in order. Resolves with
+   * the exit code recorded durably in the pod — never inferred from a stream closing; a stream
+   * that ends without an exit record is recovered from the pod or rejected with
+   * InfrastructureError. Aborting the signal kills the process and resolves as cancelled (exit 130).
+   */
+  runProcess(pod: JobPod, request: ProcessRequest, output: (chunk: string) => void, signal: AbortSignal): Promise<ProcessResult>;
+}
