@@ -20,6 +20,26 @@ export interface ProcessRequest {
   timeoutMs?: number;
 }
 
+/**
+ * A step that runs as a container of its own in the job pod, with the image's entrypoint
+ * (docker actions, `docker://` steps): added to the running pod (an ephemeral container), so
+ * the image's ENTRYPOINT/CMD apply unless overridden, and it shares the pod's volumes and
+ * localhost.
+ */
+export interface ContainerStepRequest {
+  /** Unique container name within the pod, DNS-1123. */
+  name: string;
+  image: string;
+  /** Replaces the image's ENTRYPOINT when set. */
+  entrypoint?: string[];
+  args: string[];
+  /** All of it goes through a Secret (it may hold secret values), never inline in the pod spec. */
+  env: Record<string, string>;
+  workingDirectory: string;
+  fileCommands: Record<string, string>;
+  timeoutMs?: number;
+}
+
 export interface ProcessResult {
   /** The exit code recorded in the pod (128+n for a signal). */
   exitCode: number;
@@ -49,4 +69,9 @@ export interface StepStrategy {
    * InfrastructureError. Aborting the signal kills the process and resolves as cancelled (exit 130).
    */
   runProcess(pod: JobPod, request: ProcessRequest, output: (chunk: string) => void, signal: AbortSignal): Promise<ProcessResult>;
+  /**
+   * Runs a step as its own container of the pod (docker actions) and streams its log. Resolves
+   * with the container's exit code and the file-command files, read back from the pod.
+   */
+  runContainer(pod: JobPod, request: ContainerStepRequest, output: (chunk: string) => void, signal: AbortSignal): Promise<ProcessResult>;
 }
