@@ -43,9 +43,7 @@ export async function loadWorkflowAt(file: string, options: LoadOptions, depth: 
   diagnostics.push(...checkNeeds(jobs.map((j) => j.needs)));
   const loadCallee = (callee: string, calleeDepth: number, at: SourceLocation) => loadWorkflowAt(callee, options, calleeDepth, at);
   diagnostics.push(...(await checkReusableCalls(src, jobs, options.repoRoot, depth, loadCallee)));
-  if (diagnostics.length > 0) throw new InputError(sortDiagnostics(diagnostics));
-
-  return compact({
+  const workflow: Workflow = compact({
     file: rel,
     name: src.string(src.get(root, 'name')) ?? rel,
     on: readOn(src, src.get(root, 'on')),
@@ -56,6 +54,8 @@ export async function loadWorkflowAt(file: string, options: LoadOptions, depth: 
     jobs: jobs.map((j) => j.job),
     location: { file: rel, line: 1, column: 1 },
   });
+  if (diagnostics.length > 0) throw new InputError(sortDiagnostics(diagnostics));
+  return workflow;
 }
 
 /**

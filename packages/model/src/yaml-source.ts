@@ -95,7 +95,7 @@ export class YamlSource {
     return typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
 
-  /** A mapping's values as raw data; `{}` for anything else. */
+  /** A mapping's values as raw data; `{}` for anything else (GitHub's converter rejects `env: ${{ x }}`). */
   record(node: Node | null | undefined): Record<string, RawValue> {
     const result: Record<string, RawValue> = {};
     for (const e of this.entries(node)) result[e.key] = this.raw(e.value);
