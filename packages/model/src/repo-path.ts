@@ -17,6 +17,8 @@ export async function readInputFile(file: string, shownAs: string, usedAt?: Sour
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : String(err);
-    throw InputError.at(`${shownAs}: ${reason}`, usedAt);
+    // Named from another file, the repository-relative path alone may not show where we looked.
+    const where = usedAt && code === 'ENOENT' ? ` (looked for ${path.resolve(file)})` : '';
+    throw InputError.at(`${shownAs}: ${reason}${where}`, usedAt);
   }
 }
