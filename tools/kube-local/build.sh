@@ -12,8 +12,9 @@ k8s_version=$(awk '$1=="k8s.io/kubernetes"{print $2; exit}' go.mod)
 minor=$(echo "$k8s_version" | cut -d. -f2)
 hash=$( (cat go.mod go.sum build.sh; cat ./*.go; go version) | sha256sum | cut -c1-16)
 out="$cache/kube-local-$k8s_version-$hash"
+link() { ln -sfn "$out" bin/kube-local; ln -sfn kube-local bin/kubectl; }
 if [[ -x "$out" ]]; then
-  ln -sfn "$out" bin/kube-local
+  link
   echo "kube-local: cached $out"
   exit 0
 fi
@@ -28,5 +29,5 @@ start=$(date +%s)
 echo "kube-local: building $k8s_version (cold build takes a long while on 2 cores)..."
 go build -p "${KUBE_LOCAL_BUILD_P:-$(nproc)}" -trimpath -ldflags "$ld" -o "$out.tmp" .
 mv "$out.tmp" "$out"
-ln -sfn "$out" bin/kube-local
+link
 echo "kube-local: built $out in $(( $(date +%s) - start ))s"

@@ -38,7 +38,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   sandbox_image = %[6]q
   enable_selinux = false
   disable_apparmor = true
-  restrict_oom_score_adj = false
+  restrict_oom_score_adj = true
   max_container_log_line_size = 65536
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"

@@ -142,7 +142,7 @@ func removeAllPods(sock string) error {
 	}
 	cs, err := rt.ListContainers(ctx, &runtimeapi.ListContainersRequest{})
 	if err == nil {
-		for _, ct := range cs.Items {
+		for _, ct := range cs.Containers {
 			_, _ = rt.RemoveContainer(ctx, &runtimeapi.RemoveContainerRequest{ContainerId: ct.Id})
 		}
 	}
