@@ -1,0 +1,101 @@
+import { stat } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { InputError, loadAction, parseActionReference, type Action, type ActionReference, type SourceLocation } from '@kact/model';
+import { POD_PATHS } from '../backend/pod-paths.js';
+import { cloneRef } from './git-clone.js';
+
+export interface ActionStoreOptions {
+  repoRoot: string;
+  /** Base URL remote actions are cloned from (`--actions-url`); `<url>/<owner>/<repo>`. */
+  actionsUrl: string;
+  /** Where cloned actions are kept (`~/.cache/kact/actions`). */
+  cacheDir: string;
+  /** `--action-offline-mode`: use cached actions only, never fetch. */
+  offline: boolean;
+}
+
+/** An action found on this machine, and where its files are in the pod. */
+export interface ResolvedAction {
+  uses: string;
+  reference: Exclude<ActionReference, { kind: 'docker' }>;
+  /** The action's folder here. */
+  localDir: string;
+  /** The action's folder in the job pod. */
+  podDir: string;
+  /** For remote actions: the clone's root here and in the pod (copied in once per job). */
+  checkout?: { localDir: string; podDir: string };
+  action: Action;
+}
+
+export function defaultActionCacheDir(): string {
+  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kact', 'actions');
+}
+
+const exists = (path: string) => stat(path).then(() => true, () => false);
+
+/**
+ * Finds actions: local ones in the repository (which kact copies into the workspace), remote
+ * ones cloned once into the action cache. Errors name the action and where it looked.
+ */
+export class ActionStore {
+  private readonly pending = new Map<string, Promise<string>>();
+
+  constructor(private readonly options: ActionStoreOptions) {}
+
+  async resolve(uses: string, location?: SourceLocation): Promise<ResolvedAction> {
+    const reference = parseActionReference(uses);
+    if (reference.kind === 'docker') throw InputError.at(`${uses} is an image, not an action folder`, location);
+    if (reference.kind === 'local') {
+      const localDir = resolve(this.options.repoRoot, reference.path);
+      const inRepo = relative(this.options.repoRoot, localDir);
+      if (inRepo.startsWith('..')) throw InputError.at(`local action ${uses} points outside the repository`, location);
+      const podDir = inRepo === '' ? POD_PATHS.workspace : `${POD_PATHS.workspace}/${inRepo.split('\\').join('/')}`;
+      return { uses, reference, localDir, podDir, action: await this.load(uses, localDir, location) };
+    }
+    const root = await this.checkout(reference, location);
+    const key = `${reference.owner}/${reference.repo}@${reference.ref}`;
+    const podRoot = `${POD_PATHS.actions}/${key}`;
+    const localDir = reference.path ? join(root, reference.path) : root;
+    const podDir = reference.path ? `${podRoot}/${reference.path}` : podRoot;
+    return { uses, reference, localDir, podDir, checkout: { localDir: root, podDir: podRoot }, action: await this.load(uses, localDir, location) };
+  }
+
+  private async load(uses: string, dir: string, location?: SourceLocation): Promise<Action> {
+    try {
+      return await loadAction(dir, { repoRoot: this.options.repoRoot });
+    } catch (err) {
+      if (err instanceof InputError && location) {
+        throw new InputError(err.diagnostics.map((d) => ({ ...d, message: `${uses}: ${d.message}`, location: d.location ?? location })));
+      }
+      throw err;
+    }
+  }
+
+  /** The clone of owner/repo@ref in the cache, fetched once even when asked for concurrently. */
+  private checkout(ref: { owner: string; repo: string; ref: string }, location?: SourceLocation): Promise<string> {
+    const key = `${ref.owner}/${ref.repo}@${ref.ref}`;
+    let pending = this.pending.get(key);
+    if (!pending) {
+      pending = this.fetch(ref, location);
+      this.pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async fetch(ref: { owner: string; repo: string; ref: string }, location?: SourceLocation): Promise<string> {
+    const dir = join(this.options.cacheDir, ref.owner, `${ref.repo}@${ref.ref}`);
+    if (await exists(dir)) return dir;
+    const uses = `${ref.owner}/${ref.repo}@${ref.ref}`;
+    if (this.options.offline) {
+      throw InputError.at(`action ${uses} is not in the action cache (${dir}) and --action-offline-mode forbids fetching it`, location);
+    }
+    const url = `${this.options.actionsUrl.replace(/\/+$/, '')}/${ref.owner}/${ref.repo}`;
+    try {
+      await cloneRef(url, ref.ref, dir);
+    } catch (err) {
+      throw InputError.at(`action ${uses} could not be fetched from ${url}: ${(err as Error).message}`, location);
+    }
+    return dir;
+  }
+}

@@ -1,0 +1,86 @@
+import { evaluateDeep, toRunnerString, type Contexts, type EvaluationOptions, type Value } from '@kact/expressions';
+import type { ContainerSpec, StepsJob } from '@kact/model';
+import type { ContainerRequest, JobPodRequest, ServiceRequest } from '../backend/job-backend.js';
+import { evaluateStrings } from './step-values.js';
+
+/** The container port of a `ports:` entry (`6379`, `6379:6379`, `8080:80/tcp`). */
+export function containerPort(entry: string): number | undefined {
+  const last = entry.split(':').pop()!.split('/')[0]!;
+  const port = Number(last);
+  return Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined;
+}
+
+/** DNS-1123 label from any text: lower-case, `-` for the rest, at most `max` characters. */
+export function dnsLabel(text: string, max = 63): string {
+  const label = text.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, max).replace(/-+$/, '');
+  return label || 'x';
+}
+
+function containerSpec(raw: ContainerSpec | string | undefined, contexts: Contexts, options: EvaluationOptions) {
+  if (raw === undefined) return undefined;
+  const spec = typeof raw === 'string' ? { image: raw, env: {}, ports: [], volumes: [] } : raw;
+  const image = toRunnerString(evaluateDeep(spec.image, contexts, options));
+  if (!image) return undefined;
+  const ports = (evaluateDeep(spec.ports as Value, contexts, options) as Value[] | null) ?? [];
+  return {
+    image,
+    env: evaluateStrings(spec.env, contexts, options),
+    ports: ports.map((p) => containerPort(toRunnerString(p))).filter((p): p is number => p !== undefined),
+    ...(spec.options ? { options: toRunnerString(evaluateDeep(spec.options, contexts, options)) } : {}),
+    credentials: spec.credentials,
+  };
+}
+
+/**
+ * The pod for one job leg: the main container (the runs-on image, or the job's `container:`),
+ * a container per service, the static job env for the ConfigMap and the secrets for the Secret.
+ */
+export function jobPodRequest(args: {
+  runId: string;
+  name: string;
+  job: StepsJob;
+  image: string;
+  jobEnv: Record<string, string>;
+  secrets: Record<string, string>;
+  labels: Record<string, string>;
+  contexts: Contexts;
+  evaluation: EvaluationOptions;
+}): JobPodRequest {
+  const { job, contexts, evaluation } = args;
+  const container = containerSpec(job.container, contexts, evaluation);
+  const main: ContainerRequest = {
+    name: container ? 'job' : 'runner',
+    image: container?.image ?? args.image,
+    env: { ...args.jobEnv, ...container?.env },
+    keepAlive: true,
+    ...(container?.options ? { options: container.options } : {}),
+  };
+  const services: ServiceRequest[] = Object.entries(job.services).map(([id, raw]) => {
+    const spec = containerSpec(raw, contexts, evaluation);
+    if (!spec) throw new Error(`service ${id} has no image`);
+    return {
+      id,
+      container: {
+        name: `svc-${dnsLabel(id, 50)}`,
+        image: spec.image,
+        env: spec.env,
+        ports: spec.ports,
+        keepAlive: false,
+        ...(spec.options ? { options: spec.options } : {}),
+      },
+    };
+  });
+  const credentials = [container?.credentials, ...Object.values(job.services).map((s) => s.credentials)]
+    .filter((c): c is { username: string; password: string } => Boolean(c?.username && c?.password))
+    .map((c) => ({ server: '', username: toRunnerString(evaluateDeep(c.username, contexts, evaluation)), password: toRunnerString(evaluateDeep(c.password, contexts, evaluation)) }));
+  return {
+    runId: args.runId,
+    name: args.name,
+    labels: args.labels,
+    main,
+    services,
+    extra: [],
+    secrets: args.secrets,
+    ...(credentials.length ? { imagePullCredentials: credentials } : {}),
+  };
+}

@@ -1,0 +1,193 @@
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { interpolate, type Contexts, type EvaluationOptions, type Value } from '@kact/expressions';
+import type { StepsJob } from '@kact/model';
+import type { JobBackend, JobPod } from '../backend/job-backend.js';
+import { POD_PATHS } from '../backend/pod-paths.js';
+import type { StepStrategy } from '../backend/step-strategy.js';
+import type { ActionStore } from '../actions/action-store.js';
+import type { PlannedJob, PlannedLeg } from '../planner/plan.js';
+import { SecretMasker } from '../output/secret-masker.js';
+import { WorkflowCommandProcessor } from '../output/workflow-commands.js';
+import { workspaceExcludes } from '../workspace/workspace-files.js';
+import type { Cancellation } from './cancellation.js';
+import { defaultJobEnv, runnerContext } from './default-env.js';
+import type { JobEnvironment, StepOptions, StepScope } from './job-environment.js';
+import { dnsLabel, jobPodRequest } from './job-pod-request.js';
+import { JobState } from './job-state.js';
+import { runPreSteps, runPostSteps } from './pre-post-steps.js';
+import { probeContainer } from './probe.js';
+import type { Conclusion, JobResult } from './results.js';
+import type { JobRef, RunEvents } from './run-events.js';
+import { describeError, runSteps } from './run-steps.js';
+import { evaluateMinutes, evaluateStrings } from './step-values.js';
+
+export interface JobRunnerDeps {
+  backend: JobBackend;
+  strategy: StepStrategy;
+  actions: ActionStore;
+  events: RunEvents;
+}
+
+export interface JobRunOptions extends StepOptions {
+  runId: string;
+  /** Run-wide contexts: github, vars, secrets, inputs, and env from --env. */
+  contexts: Contexts;
+  secrets: Record<string, string>;
+}
+
+/** One leg of a planned job, with what its `needs` produced. */
+export interface JobLeg {
+  planned: PlannedJob & { job: StepsJob };
+  leg: PlannedLeg;
+  index: number;
+  total: number;
+  needs: Record<string, { outputs: Record<string, string>; result: Conclusion }>;
+}
+
+const DEFAULT_JOB_TIMEOUT_MS = 360 * 60_000;
+
+function result(ref: JobRef, leg: JobLeg, partial: Partial<JobResult> & { result: Conclusion }, started: number): JobResult {
+  return {
+    key: ref.key,
+    jobId: leg.planned.job.id,
+    name: ref.name,
+    workflow: leg.planned.workflow.file,
+    matrix: leg.leg.matrix,
+    outputs: {},
+    steps: [],
+    summary: '',
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    ...partial,
+  };
+}
+
+/**
+ * Runs one job leg as one pod: creates it, fills the workspace, runs pre, main and post steps,
+ * evaluates the job's outputs, and always removes the pod.
+ */
+export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg: JobLeg, cancellation: Cancellation): Promise<JobResult> {
+  const started = Date.now();
+  const { planned } = leg;
+  const job = planned.job;
+  const ref: JobRef = { key: leg.total > 1 ? `${planned.key}[${leg.index}]` : planned.key, name: leg.leg.name, workflow: planned.workflow.name };
+  deps.events.jobStarted?.(ref);
+  const evaluation: EvaluationOptions = { status: 'success', workspace: options.repoRoot };
+
+  const github: Record<string, Value> = { ...(options.contexts.github as Record<string, Value>), job: job.id, workflow: planned.workflow.name, workspace: POD_PATHS.workspace };
+  const contexts: Contexts = {
+    ...options.contexts,
+    github,
+    matrix: leg.leg.matrix,
+    needs: leg.needs as unknown as Value,
+    strategy: { 'fail-fast': planned.failFast, 'job-index': leg.index, 'job-total': leg.total, 'max-parallel': planned.maxParallel ?? leg.total },
+    runner: runnerContext(options.debug),
+    job: { status: 'success' },
+  };
+  const masker = new SecretMasker();
+  for (const value of Object.values(options.secrets)) masker.add(value);
+
+  let env: Record<string, string>;
+  let timeoutMs: number;
+  try {
+    const workflowEnv = { ...(options.contexts.env as Record<string, string>), ...evaluateStrings(planned.workflow.env, { ...contexts, env: {} }, evaluation) };
+    env = { ...workflowEnv, ...evaluateStrings(job.env, { ...contexts, env: workflowEnv }, evaluation) };
+    timeoutMs = evaluateMinutes(job.timeoutMinutes, { ...contexts, env }, evaluation) ?? DEFAULT_JOB_TIMEOUT_MS;
+  } catch (err) {
+    return result(ref, leg, { result: 'failure', error: describeError(err) }, started);
+  }
+  const image = leg.leg.runsOn?.image;
+  if (!image) {
+    const error = `no image for runs-on ${JSON.stringify(leg.leg.runsOn?.labels ?? [])}: map a label with -P <label>=<image>`;
+    deps.events.jobInfo?.(ref, error);
+    return result(ref, leg, { result: 'skipped', error }, started);
+  }
+
+  const jobCancellation = cancellation.child();
+  const timer = setTimeout(() => jobCancellation.request(), timeoutMs);
+  let pod: JobPod | undefined;
+  const name = dnsLabel(`kact-${options.runId}-${job.id}${leg.total > 1 ? `-${leg.index}` : ''}`);
+  try {
+    const request = jobPodRequest({
+      runId: options.runId,
+      name,
+      job,
+      image,
+      jobEnv: defaultJobEnv(github, job.id, options),
+      secrets: options.secrets,
+      labels: { 'kact.dev/job': dnsLabel(job.id) },
+      contexts: { ...contexts, env },
+      evaluation,
+    });
+    deps.events.jobInfo?.(ref, `starting pod ${name} (${request.main.image}${request.services.length ? ` + ${request.services.map((s) => s.id).join(', ')}` : ''})`);
+    pod = await deps.backend.startJob(request, jobCancellation.signal);
+    const services = Object.fromEntries(Object.entries(pod.services).map(([id, s]) => [id, { id: s.container, ports: s.ports, network: '' }]));
+    contexts.job = { status: 'success', container: { id: pod.mainContainer, network: '' }, services };
+    const state = new JobState(pod, contexts, env);
+    const commands = new WorkflowCommandProcessor({ masker, stepDebug: options.debug, workspace: POD_PATHS.workspace });
+    const environment: JobEnvironment = { state, ...deps, job: ref, masker, commands, options, cancellation: jobCancellation, posts: [], results: [] };
+    await populateWorkspace(deps.backend, pod, options.repoRoot, github.event);
+    Object.assign(state, await probeContainer(environment));
+
+    const scope: StepScope = { steps: state.steps, status: 'success', defaults: { run: { ...planned.workflow.defaults.run, ...job.defaults.run } } };
+    await runPreSteps(environment, job.steps, scope);
+    await runSteps(environment, job.steps, scope);
+    await runPostSteps(environment, scope);
+
+    const outputs = jobOutputs(environment, scope, job.outputs, evaluation);
+    const timedOut = jobCancellation.cancelled && !cancellation.cancelled;
+    const conclusion: Conclusion = timedOut ? 'failure' : cancellation.cancelled ? 'cancelled' : scope.status === 'failure' ? 'failure' : 'success';
+    return result(
+      ref,
+      leg,
+      {
+        result: conclusion,
+        outputs,
+        steps: environment.results,
+        summary: state.summaries.join('\n'),
+        ...(timedOut ? { error: `the job exceeded its timeout of ${timeoutMs / 60_000} minutes` } : {}),
+      },
+      started,
+    );
+  } catch (err) {
+    return result(ref, leg, { result: cancellation.cancelled ? 'cancelled' : 'failure', error: masker.mask(describeError(err)) }, started);
+  } finally {
+    clearTimeout(timer);
+    if (pod) await deps.backend.stopJob(pod).catch((err) => deps.events.jobInfo?.(ref, `could not delete pod ${name}: ${describeError(err)}`));
+  }
+}
+
+/** Copies the working tree (minus .gitignore'd files) and the event payload into the pod. */
+async function populateWorkspace(backend: JobBackend, pod: JobPod, repoRoot: string, event: Value | undefined): Promise<void> {
+  await backend.copyIn(pod, repoRoot, POD_PATHS.workspace, { exclude: await workspaceExcludes(repoRoot) });
+  const dir = await mkdtemp(join(tmpdir(), 'kact-event-'));
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'event.json'), JSON.stringify(event ?? {}, null, 2));
+    await backend.copyIn(pod, dir, `${POD_PATHS.temp}/_github_workflow`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Job outputs: templates over the steps context; values holding a secret are dropped, as GitHub does. */
+function jobOutputs(job: JobEnvironment, scope: StepScope, templates: Record<string, string>, evaluation: EvaluationOptions): Record<string, string> {
+  const contexts = job.state.stepContexts(job.state.env, scope.steps);
+  const outputs: Record<string, string> = {};
+  for (const [name, template] of Object.entries(templates)) {
+    try {
+      const value = interpolate(template, contexts, { ...evaluation, status: scope.status });
+      if (job.masker.mask(value) !== value) {
+        job.events.jobInfo?.(job.job, `warning: skipping output '${name}' because it may contain a secret`);
+        continue;
+      }
+      outputs[name] = value;
+    } catch (err) {
+      job.events.jobInfo?.(job.job, `output '${name}': ${describeError(err)}`);
+    }
+  }
+  return outputs;
+}
+

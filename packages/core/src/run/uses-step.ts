@@ -1,0 +1,50 @@
+import type { UsesStep } from '@kact/model';
+import { parseActionReference } from '@kact/model';
+import type { ResolvedAction } from '../actions/action-store.js';
+import { actionInputs } from './action-inputs.js';
+import { isOwnCheckout, runCheckout } from './checkout.js';
+import { runCompositeAction } from './composite-action.js';
+import { runDockerAction, runDockerImage } from './docker-action.js';
+import type { JobEnvironment, StepScope } from './job-environment.js';
+import { runNodeAction } from './node-action.js';
+import type { StepInvocation, StepOutcome } from './run-steps.js';
+
+/** Env the runner sets for an action's process: where it is and which it is. */
+export function actionEnv(resolved: ResolvedAction): Record<string, string> {
+  const env: Record<string, string> = { GITHUB_ACTION_PATH: resolved.podDir };
+  if (resolved.reference.kind === 'remote') {
+    env.GITHUB_ACTION_REPOSITORY = `${resolved.reference.owner}/${resolved.reference.repo}`;
+    env.GITHUB_ACTION_REF = resolved.reference.ref;
+  }
+  return env;
+}
+
+/** Copies a remote action's clone into the pod once per job. */
+async function ensureInPod(job: JobEnvironment, resolved: ResolvedAction): Promise<void> {
+  if (!resolved.checkout) return;
+  const copied = job.state.copiedActions;
+  if (copied.has(resolved.checkout.podDir)) return;
+  copied.add(resolved.checkout.podDir);
+  await job.backend.copyIn(job.state.pod, resolved.checkout.localDir, resolved.checkout.podDir, { exclude: (p) => p === '.git' || p.startsWith('.git/') });
+}
+
+/** A `uses:` step: a docker image, the workspace checkout, or a node, composite or docker action. */
+export async function runUsesStep(job: JobEnvironment, step: UsesStep, scope: StepScope, invocation: StepInvocation): Promise<StepOutcome> {
+  const contexts = job.state.stepContexts(invocation.env, scope.steps, scope.inputs);
+  const reference = parseActionReference(step.uses, step.location);
+  if (reference.kind === 'docker') return runDockerImage(job, step, reference.image, contexts, invocation);
+  if (isOwnCheckout(reference, step, contexts, invocation.evaluation)) return runCheckout(job, invocation);
+  const resolved = await job.actions.resolve(step.uses, step.location);
+  await ensureInPod(job, resolved);
+  const inputs = actionInputs(resolved.action, step.with, contexts, invocation.evaluation);
+  for (const warning of inputs.warnings) job.events.jobInfo?.(job.job, `${invocation.ref.name}: warning: ${warning}`);
+  const runs = resolved.action.runs;
+  switch (runs.using) {
+    case 'composite':
+      return runCompositeAction(job, resolved, runs, inputs, scope, invocation);
+    case 'docker':
+      return runDockerAction(job, resolved, runs, inputs, contexts, invocation);
+    default:
+      return runNodeAction(job, resolved, runs, inputs, invocation);
+  }
+}
