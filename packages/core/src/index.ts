@@ -8,3 +8,4 @@ export { readGitInfo, repositoryFromRemote, type GitInfo } from './context/git-i
 export * from './backend/index.js';
 export type { Annotation, Conclusion, JobResult, RunResult, StepResult } from './run/results.js';
 export type { JobRef, RunEvents, StepRef } from './run/run-events.js';
+export * from './output/index.js';
