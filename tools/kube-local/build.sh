@@ -18,7 +18,7 @@ if [[ -x "$out" ]]; then
   echo "kube-local: cached $out"
   exit 0
 fi
-export CGO_ENABLED=0 GOFLAGS="${GOFLAGS:--mod=mod}"
+export CGO_ENABLED=0 GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=mod -buildvcs=false"
 pkgs=(k8s.io/component-base/version k8s.io/client-go/pkg/version)
 ld="-s -w"
 for p in "${pkgs[@]}"; do

@@ -3,12 +3,14 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"google.golang.org/grpc/grpclog"
 	"k8s.io/component-base/version"
 )
 
@@ -86,6 +88,7 @@ func runCluster(cmd string, args []string) int {
 		return 2
 	}
 	c.stateDir = abs
+	grpclog.SetLoggerV2(grpclog.NewLoggerV2(io.Discard, io.Discard, io.Discard))
 	c.self, _ = os.Executable()
 	if p, err := filepath.EvalSymlinks(c.self); err == nil {
 		c.self = p

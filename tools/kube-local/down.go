@@ -72,6 +72,8 @@ func (c *cluster) down() error {
 	for _, f := range cache {
 		os.Remove(f)
 	}
+	os.Remove("/var/lib/cni/results") // only if empty
+	os.Remove("/var/lib/cni")
 	// 6. state.
 	if err := c.removeState(); err != nil {
 		return err
