@@ -8,4 +8,8 @@ export { readGitInfo, repositoryFromRemote, type GitInfo } from './context/git-i
 export * from './backend/index.js';
 export type { Annotation, Conclusion, JobResult, RunResult, StepResult } from './run/results.js';
 export type { JobRef, RunEvents, StepRef } from './run/run-events.js';
+export { runPlan, newRunId, type RunOptions } from './run/run-plan.js';
+export { Cancellation } from './run/cancellation.js';
+export type { JobRunnerDeps } from './run/job-runner.js';
+export { ActionStore, defaultActionCacheDir, type ActionStoreOptions, type ResolvedAction } from './actions/action-store.js';
 export * from './output/index.js';

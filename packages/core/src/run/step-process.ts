@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { POD_PATHS } from '../backend/pod-paths.js';
 import type { ContainerStepRequest, ProcessRequest, ProcessResult } from '../backend/step-strategy.js';
-import { parseEnvFile, parsePathFile } from '../output/file-commands.js';
+import { parsePathFile, readEnvFile } from '../output/file-commands.js';
 import type { JobEnvironment } from './job-environment.js';
 import type { Annotation } from './results.js';
 import type { StepRef } from './run-events.js';
@@ -69,7 +69,7 @@ export async function runStepProcess(job: JobEnvironment, step: StepRef, spec: P
   if (effects.failed) outcome.error = 'a workflow command in the output could not be processed (see the annotations)';
   const files = result.fileCommands;
   const read = (name: keyof typeof FILE_COMMANDS, into: Record<string, string>) => {
-    const parsed = parseEnvFile(files[name] ?? '', name);
+    const parsed = readEnvFile(files[name] ?? '', name);
     Object.assign(into, parsed.values);
     if (parsed.error) outcome.error ??= `${parsed.error}`;
   };

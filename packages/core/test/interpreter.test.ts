@@ -1,0 +1,276 @@
+import { describe, expect, it } from 'vitest';
+import { runWorkflow } from './run-workflow.js';
+
+const wf = (body: string) => ({ '.github/workflows/w.yml': `on: push\n${body}` });
+
+describe('run steps', () => {
+  it('applies env precedence workflow < job < step, and GITHUB_ENV to later steps', async () => {
+    const r = await runWorkflow(
+      wf(`env: { A: wf, B: wf, C: wf }
+jobs:
+  j:
+    runs-on: ubuntu-latest
+    env: { B: job, C: job }
+    steps:
+      - run: echo "A=$A B=$B C=$C"
+        env: { C: step }
+      - run: echo "D=from-file" >> "$GITHUB_ENV"
+      - run: echo "D=$D"
+`),
+    );
+    expect(r.result.result).toBe('success');
+    expect(r.logs).toContain('j | Run echo "A=$A B=$B C=$C" | A=wf B=job C=step');
+    expect(r.logs.some((l) => l.endsWith('| D=from-file'))).toBe(true);
+  });
+
+  it('sets the runner defaults CI, GITHUB_* and RUNNER_* and a workspace with the repository', async () => {
+    const r = await runWorkflow({
+      ...wf(`jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: echo "$CI $GITHUB_ACTIONS $GITHUB_REPOSITORY $GITHUB_REF $RUNNER_OS $GITHUB_JOB"; cat "$GITHUB_WORKSPACE/hello.txt"
+`),
+      'hello.txt': 'hello from the repo\n',
+    });
+    expect(r.result.result).toBe('success');
+    expect(r.logs).toContain('j | Run echo "$CI $GITHUB_ACTIONS $GITHUB_REPOSITORY $GITHUB_REF $RUNNER_OS $GITHUB_JOB"; cat "$GITHUB_WORKSPACE/hello.txt" | true true acme/repo refs/heads/main Linux j');
+    expect(r.logs.some((l) => l.endsWith('| hello from the repo'))).toBe(true);
+  });
+
+  it('reads heredoc outputs, passes them to later steps, job outputs and needs', async () => {
+    const r = await runWorkflow(
+      wf(`jobs:
+  a:
+    runs-on: ubuntu-latest
+    outputs:
+      text: \${{ steps.s.outputs.multi }}
+    steps:
+      - id: s
+        run: |
+          echo "one=1" >> "$GITHUB_OUTPUT"
+          { echo "multi<<EOF"; echo "line 1"; echo "line 2"; echo "EOF"; } >> "$GITHUB_OUTPUT"
+      - run: echo "got \${{ steps.s.outputs.one }}"
+  b:
+    needs: a
+    runs-on: ubuntu-latest
+    steps:
+      - run: printf '%s\\n' "\${{ needs.a.outputs.text }}" "\${{ needs.a.result }}"
+`),
+    );
+    expect(r.result.result).toBe('success');
+    expect(r.step('a', 's').outputs).toEqual({ one: '1', multi: 'line 1\nline 2' });
+    expect(r.job('a').outputs).toEqual({ text: 'line 1\nline 2' });
+    expect(r.logs.filter((l) => l.startsWith('b |')).map((l) => l.split(' | ')[2])).toEqual(['line 1', 'line 2', 'success']);
+  });
+
+  it('runs always() and failure() steps after a failure and skips the rest; continue-on-error keeps the job going', async () => {
+    const r = await runWorkflow(
+      wf(`jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - id: soft
+        run: exit 3
+        continue-on-error: true
+      - run: echo "soft outcome=\${{ steps.soft.outcome }} conclusion=\${{ steps.soft.conclusion }}"
+      - id: hard
+        run: exit 1
+      - run: echo should not run
+      - if: failure()
+        run: echo on failure
+      - if: always()
+        run: echo always
+`),
+    );
+    expect(r.result.result).toBe('failure');
+    expect(r.step('j', 'soft')).toMatchObject({ outcome: 'failure', conclusion: 'success' });
+    expect(r.logs.some((l) => l.endsWith('soft outcome=failure conclusion=success'))).toBe(true);
+    expect(r.step('j', 'hard')).toMatchObject({ outcome: 'failure', error: 'Process completed with exit code 1.' });
+    expect(r.step('j', 'Run echo should not run').conclusion).toBe('skipped');
+    expect(r.logs.some((l) => l.endsWith('| on failure'))).toBe(true);
+    expect(r.logs.some((l) => l.endsWith('| always'))).toBe(true);
+  });
+
+  it('masks secrets and ::add-mask:: values in every log line', async () => {
+    const r = await runWorkflow(
+      wf(`jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          echo "token is \${{ secrets.TOKEN }}"
+          echo "::add-mask::dynamic-value"
+          echo "later dynamic-value"
+`),
+      { secrets: { TOKEN: 's3cr3t-value' } },
+    );
+    const all = r.logs.join('\n');
+    expect(all).toContain('token is ***');
+    expect(all).toContain('later ***');
+    expect(all).not.toContain('s3cr3t-value');
+    expect(all).not.toContain('dynamic-value');
+    expect(r.pods.started[0]!.secrets).toEqual({ TOKEN: 's3cr3t-value' });
+    expect(JSON.stringify(r.pods.started[0]!.main)).not.toContain('s3cr3t-value');
+  });
+
+  it('prepends GITHUB_PATH entries for later steps', async () => {
+    const r = await runWorkflow(
+      wf(`jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - run: mkdir -p "$RUNNER_TEMP/bin" && printf '#!/bin/sh\\necho tool ran\\n' > "$RUNNER_TEMP/bin/mytool" && chmod +x "$RUNNER_TEMP/bin/mytool" && echo "$RUNNER_TEMP/bin" >> "$GITHUB_PATH"
+      - run: mytool
+`),
+    );
+    expect(r.result.result).toBe('success');
+    expect(r.logs.some((l) => l.endsWith('| tool ran'))).toBe(true);
+  });
+
+  it('fails a step at its timeout and names it', async () => {
+    const r = await runWorkflow(
+      wf(`jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - id: slow
+        run: sleep 30
+        timeout-minutes: 0.01
+`),
+    );
+    expect(r.step('j', 'slow')).toMatchObject({ outcome: 'failure', error: expect.stringMatching(/timed out/) });
+    expect(r.job('j').durationMs).toBeLessThan(10_000);
+  });
+
+  it('skips dependents of a failed job unless their if says otherwise', async () => {
+    const r = await runWorkflow(
+      wf(`jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps: [{ run: exit 1 }]
+  b:
+    needs: a
+    runs-on: ubuntu-latest
+    steps: [{ run: echo b }]
+  c:
+    needs: a
+    if: failure()
+    runs-on: ubuntu-latest
+    steps: [{ run: echo c ran }]
+`),
+    );
+    expect(r.job('a').result).toBe('failure');
+    expect(r.job('b').result).toBe('skipped');
+    expect(r.job('c').result).toBe('success');
+  });
+
+  it('cancels sibling matrix legs on failure with fail-fast', async () => {
+    const r = await runWorkflow(
+      wf(`jobs:
+  m:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        n: [1, 2]
+    steps:
+      - run: if [ "\${{ matrix.n }}" = 1 ]; then exit 1; else sleep 20; fi
+`),
+    );
+    expect(r.job('m (1)').result).toBe('failure');
+    expect(r.job('m (2)').result).toBe('cancelled');
+    expect(r.result.durationMs).toBeLessThan(15_000);
+  });
+
+  it('runs a composite action with inputs, defaults and outputs', async () => {
+    const r = await runWorkflow({
+      ...wf(`jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - id: greet
+        uses: ./.github/actions/greet
+        with: { who: world }
+      - run: echo "result=\${{ steps.greet.outputs.sentence }}"
+`),
+      '.github/actions/greet/action.yml': `name: greet
+inputs:
+  who: { required: true }
+  greeting: { default: hello }
+outputs:
+  sentence:
+    value: \${{ steps.make.outputs.s }}
+runs:
+  using: composite
+  steps:
+    - id: make
+      shell: bash
+      run: echo "s=\${{ inputs.greeting }}, \${{ inputs.who }}" >> "$GITHUB_OUTPUT"
+`,
+    });
+    expect(r.result.result).toBe('success');
+    expect(r.logs.some((l) => l.endsWith('| result=hello, world'))).toBe(true);
+  });
+
+  it('runs a node action with pre and post steps in the right order and INPUT_ env', async () => {
+    const r = await runWorkflow({
+      ...wf(`jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo first
+      - uses: ./act
+        with: { name: kact }
+      - run: echo last
+`),
+      'act/action.yml': `name: n
+inputs:
+  name: { required: true }
+runs:
+  using: node20
+  pre: pre.js
+  main: main.js
+  post: post.js
+`,
+      'act/pre.js': `const fs = require('fs'); fs.appendFileSync(process.env.GITHUB_STATE, 'from_pre=yes\\n'); console.log('pre ran');`,
+      'act/main.js': `console.log('main ' + process.env.INPUT_NAME + ' state ' + process.env.STATE_from_pre);`,
+      'act/post.js': `console.log('post ran');`,
+    });
+    expect(r.result.result).toBe('success');
+    const order = r.logs.map((l) => l.split(' | ')[2]);
+    expect(order).toEqual(['pre ran', 'first', 'main kact state yes', 'last', 'post ran']);
+    expect(r.job('j').steps.map((s) => s.stage)).toEqual(['pre', 'main', 'main', 'main', 'post']);
+  });
+
+  it('cancels on request: the running step stops, always() steps and the run report cancelled', async () => {
+    const r = await runWorkflow(
+      wf(`jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - id: long
+        run: sleep 30
+      - if: always()
+        run: echo cleanup ran
+`),
+      { cancelAfterMs: 1500 },
+    );
+    expect(r.result.result).toBe('cancelled');
+    expect(r.step('j', 'long').outcome).toBe('cancelled');
+    expect(r.logs.some((l) => l.endsWith('| cleanup ran'))).toBe(true);
+    expect(r.pods.roots.size).toBe(0);
+  });
+
+  it('reports an unknown local action with its location and fails the step', async () => {
+    const r = await runWorkflow(wf(`jobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: ./missing\n`));
+    expect(r.result.result).toBe('failure');
+    expect(r.job('j').steps[0]!.error).toMatch(/w\.yml:6:\d+: .*missing/);
+  });
+
+  it('removes the pod after the job', async () => {
+    const r = await runWorkflow(wf(`jobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: true\n`));
+    expect(r.pods.started).toHaveLength(1);
+    expect(r.pods.roots.size).toBe(0);
+  });
+});
