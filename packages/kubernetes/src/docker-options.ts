@@ -1,0 +1,143 @@
+/**
+ * The `docker run` options a workflow may put in `container.options` / `services.*.options`,
+ * translated to what a Kubernetes container can honour. Anything else is reported, not fatal:
+ * GitHub workflows often carry Docker-only options (`--health-cmd`, `--network`) that mean
+ * nothing in a pod.
+ */
+export interface ContainerOptions {
+  user?: { uid: number; gid?: number };
+  workdir?: string;
+  env: Record<string, string>;
+  /** Kubernetes quantity, e.g. `512Mi`. */
+  memory?: string;
+  /** Kubernetes quantity, e.g. `1500m`. */
+  cpu?: string;
+  hostname?: string;
+  privileged?: boolean;
+  capAdd: string[];
+  warnings: string[];
+}
+
+/** Splits an options string into words the way a POSIX shell would (quotes, backslashes), without expanding anything. */
+export function splitOptionWords(text: string): string[] {
+  const words: string[] = [];
+  let current = '';
+  let inWord = false;
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quote === "'") {
+      if (ch === "'") quote = undefined;
+      else current += ch;
+    } else if (quote === '"') {
+      if (ch === '"') quote = undefined;
+      else if (ch === '\\' && i + 1 < text.length && '"\\$`'.includes(text[i + 1]!)) current += text[++i];
+      else current += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      inWord = true;
+    } else if (ch === '\\' && i + 1 < text.length) {
+      current += text[++i];
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) words.push(current);
+      current = '';
+      inWord = false;
+    } else {
+      current += ch;
+      inWord = true;
+    }
+  }
+  if (inWord) words.push(current);
+  return words;
+}
+
+const WITH_VALUE = new Set(['--user', '-u', '--workdir', '-w', '--env', '-e', '--memory', '-m', '--cpus', '--hostname', '-h', '--cap-add']);
+/** Docker options that take a value but that kact ignores: consume the value so it is not read as an option. */
+const IGNORED_WITH_VALUE = new Set(['--health-cmd', '--health-interval', '--health-timeout', '--health-retries', '--health-start-period', '--network', '--name', '--entrypoint', '-v', '--volume', '-p', '--publish', '--label', '-l', '--restart', '--shm-size', '--ulimit', '--cap-drop', '--dns', '--add-host', '--mount', '--platform', '--pull', '--tmpfs']);
+
+export function parseContainerOptions(text: string | undefined): ContainerOptions {
+  const result: ContainerOptions = { env: {}, capAdd: [], warnings: [] };
+  if (!text?.trim()) return result;
+  const words = splitOptionWords(text);
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    const eq = word.startsWith('--') ? word.indexOf('=') : -1;
+    const flag = eq > 0 ? word.slice(0, eq) : word;
+    let value: string | undefined = eq > 0 ? word.slice(eq + 1) : undefined;
+    if (WITH_VALUE.has(flag) || IGNORED_WITH_VALUE.has(flag)) {
+      if (value === undefined) {
+        value = words[++i];
+        if (value === undefined) {
+          result.warnings.push(`option ${flag} needs a value; ignored`);
+          break;
+        }
+      }
+      if (IGNORED_WITH_VALUE.has(flag)) {
+        result.warnings.push(`option ${flag} is not supported on Kubernetes; ignored`);
+        continue;
+      }
+      applyOption(result, flag, value);
+    } else if (flag === '--privileged') {
+      result.privileged = value === undefined || value === 'true';
+    } else if (flag === '--rm' || flag === '--init' || flag === '-d' || flag === '--detach') {
+      // Meaningless for a pod container, and harmless: no warning.
+    } else {
+      result.warnings.push(`option ${word} is not supported on Kubernetes; ignored`);
+    }
+  }
+  return result;
+}
+
+function applyOption(result: ContainerOptions, flag: string, value: string): void {
+  switch (flag) {
+    case '--user':
+    case '-u': {
+      const match = /^(\d+)(?::(\d+))?$/.exec(value);
+      if (match) result.user = match[2] === undefined ? { uid: Number(match[1]) } : { uid: Number(match[1]), gid: Number(match[2]) };
+      else result.warnings.push(`option --user ${value}: only numeric uid[:gid] can be honoured on Kubernetes; ignored`);
+      return;
+    }
+    case '--workdir':
+    case '-w':
+      result.workdir = value;
+      return;
+    case '--env':
+    case '-e': {
+      const eq = value.indexOf('=');
+      // `-e NAME` takes the value from kact's own environment in Docker; kact never leaks its env into pods.
+      if (eq <= 0) result.warnings.push(`option --env ${value}: only NAME=VALUE is supported; ignored`);
+      else result.env[value.slice(0, eq)] = value.slice(eq + 1);
+      return;
+    }
+    case '--memory':
+    case '-m': {
+      const memory = dockerMemoryToQuantity(value);
+      if (memory) result.memory = memory;
+      else result.warnings.push(`option --memory ${value}: not a size; ignored`);
+      return;
+    }
+    case '--cpus': {
+      const cpus = Number(value);
+      if (Number.isFinite(cpus) && cpus > 0) result.cpu = `${Math.round(cpus * 1000)}m`;
+      else result.warnings.push(`option --cpus ${value}: not a number; ignored`);
+      return;
+    }
+    case '--hostname':
+    case '-h':
+      result.hostname = value;
+      return;
+    case '--cap-add':
+      result.capAdd.push(value.toUpperCase().replace(/^CAP_/, ''));
+      return;
+  }
+}
+
+/** Docker sizes use binary units with single letters (`512m`, `2g`); Kubernetes wants `512Mi`, `2Gi`. */
+export function dockerMemoryToQuantity(value: string): string | undefined {
+  const match = /^(\d+)([bkmg]?)b?$/i.exec(value.trim());
+  if (!match) return undefined;
+  const unit = match[2]!.toLowerCase();
+  const suffix = unit === 'k' ? 'Ki' : unit === 'm' ? 'Mi' : unit === 'g' ? 'Gi' : '';
+  return `${match[1]}${suffix}`;
+}

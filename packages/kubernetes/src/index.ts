@@ -1,0 +1,11 @@
+export { ClusterUnreachableError, checkReachable, connectToCluster, type KubeConnection, type KubeConnectionOptions } from './connection.js';
+export { parseContainerOptions, splitOptionWords, type ContainerOptions } from './docker-options.js';
+export { buildJobPod, jobObjectNames, LABELS, POD_BUSYBOX, type JobPodResources, type PodBuildSettings } from './pod-builder.js';
+export { podProgress, type PodProgress } from './pod-progress.js';
+export { PodStartError, waitForPodRunning } from './pod-watch.js';
+export type { ContainerState, ExecIo, ExecResult, PodRef, PodTransport } from './pod-transport.js';
+export { KubeExecTransport, type ExecTransportOptions } from './exec-transport.js';
+export { copyIntoPod, type CopyInOptions } from './copy-in.js';
+export { collectGarbage, type GcReport } from './gc.js';
+export { DEFAULT_TOOLS_IMAGE, KubernetesJobBackend, type JobBackendSettings } from './kubernetes-job-backend.js';
+export { KUBE_TOKENS, kubernetesBackend } from './kubernetes-module.js';
