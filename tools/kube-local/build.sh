@@ -30,4 +30,6 @@ echo "kube-local: building $k8s_version (cold build takes a long while on 2 core
 go build -p "${KUBE_LOCAL_BUILD_P:-$(nproc)}" -trimpath -ldflags "$ld" -o "$out.tmp" .
 mv "$out.tmp" "$out"
 link
+# keep only this build (a running cluster keeps its open binary)
+for old in "$cache"/kube-local-v*; do [[ "$old" == "$out" ]] || rm -f "$old"; done
 echo "kube-local: built $out in $(( $(date +%s) - start ))s"

@@ -42,6 +42,7 @@ Components (run as child processes by 'up'):
 
 Tools:
   kubectl ARGS...   the upstream kubectl
+  bench [-n 200]    pod create->Running and exec round-trip latency (cluster must be up)
 `)
 }
 
@@ -83,6 +84,8 @@ func main() {
 		os.Exit(0)
 	case "etcd":
 		os.Exit(runEtcd(args))
+	case "bench":
+		os.Exit(runBench(args))
 	case "up", "down", "status", "kubeconfig", "version":
 		os.Exit(runCluster(name, args))
 	case "-h", "--help", "help":

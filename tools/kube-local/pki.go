@@ -112,7 +112,7 @@ func makePKI(c *cluster) error {
 	loop := net.ParseIP("127.0.0.1")
 	svcIP := net.ParseIP(serviceAPIIP)
 	apiDNS := []string{"localhost", c.nodeName, "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"}
-	if err := ca.issue(dir, "apiserver", "kube-apiserver", nil, true, apiDNS, []net.IP{c.nodeIP, loop, svcIP}); err != nil {
+	if err := ca.issue(dir, "apiserver", "kube-apiserver", nil, true, apiDNS, []net.IP{c.nodeIP, loop, svcIP, net.ParseIP(podGateway)}); err != nil {
 		return err
 	}
 	if err := ca.issue(dir, "apiserver-kubelet-client", "kube-apiserver-kubelet-client", []string{"system:masters"}, false, nil, nil); err != nil {

@@ -19,6 +19,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
@@ -308,6 +309,10 @@ func (c *cluster) client() (*kubernetes.Clientset, error) {
 		return nil, err
 	}
 	cfg.Timeout = 5 * time.Second
+	return newClientset(cfg)
+}
+
+func newClientset(cfg *rest.Config) (*kubernetes.Clientset, error) {
 	cfg.QPS, cfg.Burst = 50, 100
 	return kubernetes.NewForConfig(cfg)
 }
