@@ -25,7 +25,7 @@ const JOB_COLORS = [SGR.cyan, SGR.magenta, SGR.blue, SGR.yellow, SGR.green];
 const ANNOTATION = /^::(error|warning|notice)[ :]/;
 const STAGE: Record<StepRef['stage'], string> = { pre: 'Pre', main: 'Main', post: 'Post' };
 const RESULT_WORD: Record<Conclusion, string> = { success: 'Success', failure: 'Failure', cancelled: 'Cancelled', skipped: 'Skipped' };
-const RESULT_ICON: Record<Conclusion, string> = { success: '✅', failure: '❌', cancelled: '🚫', skipped: '⏭ ' };
+const RESULT_ICON: Record<Conclusion, string> = { success: '✅', failure: '❌', cancelled: '🚫', skipped: '⏭' };
 
 interface Running {
   job: JobRef;
@@ -115,7 +115,7 @@ export class ConsoleReporter implements RunEvents {
     this.#line(job, `  ${icon}  ${this.#paint(color, `${word} - ${STAGE[step.stage]} ${step.name}`)}${took}`);
     if (step.error) this.#line(job, `  ${this.#paint(SGR.red, `❗ ${this.#clean(step.error)}`)}`);
     if (this.#options.verbose) {
-      for (const [name, value] of Object.entries(step.outputs)) this.#line(job, `  ⚙  ::set-output:: ${name}=${this.#clean(value)}`);
+      for (const [name, value] of Object.entries(step.outputs)) this.#line(job, `  ⚙  output ${name}=${this.#clean(value)}`);
     }
   }
 
