@@ -1,4 +1,4 @@
-export { SecretMasker, MASK, encodings, type Masker } from './secret-masker.js';
+export { SecretMasker, MASK, MIN_ENCODED_LENGTH, encodings, type Masker } from './secret-masker.js';
 export { LineSplitter, MAX_LINE_PIECE, type LineSplitterOptions } from './line-splitter.js';
 export { parseWorkflowCommand, escapeData, escapeProperty, unescapeData, unescapeProperty, type WorkflowCommand } from './command-syntax.js';
 export { annotationFromCommand, formatAnnotation, maskAnnotation } from './annotations.js';

@@ -51,6 +51,16 @@ describe('LineSplitter', () => {
     expect(lines.at(-1)).toBe('end');
   });
 
+  it('bounds memory: a 2.5 MiB line without newline arrives in 1 MiB pieces as it streams', () => {
+    const pieces: number[] = [];
+    const splitter = new LineSplitter((line) => pieces.push(line.length));
+    const chunk = 'y'.repeat(64 * 1024);
+    for (let i = 0; i < 40; i++) splitter.write(chunk);
+    expect(pieces).toEqual([1024 * 1024, 1024 * 1024]);
+    splitter.end();
+    expect(pieces.reduce((a, b) => a + b, 0)).toBe(40 * 64 * 1024);
+  });
+
   it('does not split a surrogate pair when cutting a long line', () => {
     const long = 'a'.repeat(63) + '😀' + 'b'.repeat(10);
     const lines = collect([long, '\n'], { maxLineLength: 64 });

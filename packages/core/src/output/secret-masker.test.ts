@@ -78,6 +78,11 @@ describe('SecretMasker', () => {
     expect(m.mask('<v>it&apos;s&lt;b&gt;</v>')).toBe('<v>***</v>');
   });
 
+  it('does not mask common text because of the encodings of a very short secret', () => {
+    const m = masker('b');
+    expect(m.mask('Yg== abc')).toBe('Yg== a***c');
+  });
+
   it('lists the values added once each, not their encodings', () => {
     const m = masker('a1', 'b2', 'a1');
     expect(m.values).toEqual(['a1', 'b2']);

@@ -6,6 +6,9 @@ export interface Masker {
 /** What a masked secret is replaced with, as on GitHub. */
 export const MASK = '***';
 
+/** Shortest encoded form of a secret that is masked (the secret itself is masked at any length). */
+export const MIN_ENCODED_LENGTH = 4;
+
 /**
  * Redacts secret values from log text with GitHub's runner semantics (actions/runner
  * `SecretMasker` + `ValueEncoders`): every occurrence of a value, or of one of its common
@@ -79,11 +82,16 @@ export class SecretMasker implements Masker {
   }
 
   #addWithEncodings(value: string): void {
-    for (const variant of [value, ...encodings(value)]) {
-      if (variant === '' || this.#patterns.has(variant)) continue;
-      this.#patterns.add(variant);
-      this.#longest = Math.max(this.#longest, variant.length);
-    }
+    this.#addPattern(value);
+    // Encodings of very short values (base64 of one byte is 2 characters) would mask common
+    // text everywhere; the raw value is masked whatever its length.
+    for (const variant of encodings(value)) if (variant.length >= MIN_ENCODED_LENGTH) this.#addPattern(variant);
+  }
+
+  #addPattern(variant: string): void {
+    if (variant === '' || this.#patterns.has(variant)) return;
+    this.#patterns.add(variant);
+    this.#longest = Math.max(this.#longest, variant.length);
   }
 
   /** Sorted, merged [start, end) ranges of all occurrences (touching ranges merge, as the runner does). */

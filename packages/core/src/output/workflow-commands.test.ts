@@ -134,6 +134,13 @@ describe('WorkflowCommandProcessor', () => {
     expect(p.processLine('after').groupTitle).toBeUndefined();
   });
 
+  it('masks secrets in group titles, which reporters show', () => {
+    const { p, masker } = processor();
+    masker.add('t0ken');
+    expect(p.processLine('::group::deploy with t0ken')).toMatchObject({ display: ['##[group]deploy with ***'], groupTitle: 'deploy with ***' });
+    expect(p.processLine('inside').groupTitle).toBe('deploy with ***');
+  });
+
   it('debug messages are shown only when step debug is on', () => {
     expect(processor().p.processLine('::debug::details')).toMatchObject({ display: [], debug: true });
     expect(processor({ stepDebug: true }).p.processLine('::debug::details').display).toEqual(['##[debug]details']);

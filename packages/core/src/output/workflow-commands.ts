@@ -11,7 +11,7 @@ export interface LineResult {
    * annotation, `::add-mask::***`), possibly nothing.
    */
   display: string[];
-  /** The ::group:: the display lines belong to: pass it as RunEvents.stepLog's `group`. */
+  /** The ::group:: the display lines belong to (masked): pass it as RunEvents.stepLog's `group`. */
   groupTitle?: string;
   /** Set on the line that opens or closes a group. */
   group?: 'start' | 'end';
@@ -122,6 +122,7 @@ export class WorkflowCommandProcessor {
       this.#annotate(result, { level: 'error', message });
     }
     if (result.groupTitle === undefined && this.#group !== undefined) result.groupTitle = this.#group;
+    if (result.groupTitle !== undefined) result.groupTitle = this.#masker.mask(result.groupTitle);
     result.display = result.display.map((text) => this.#masker.mask(text));
     result.annotations = result.annotations.map((a) => maskAnnotation(a, this.#masker));
     return result;
@@ -134,7 +135,7 @@ export class WorkflowCommandProcessor {
 
   #show(lines: string[]): LineResult {
     const result: LineResult = { display: lines.map((text) => this.#masker.mask(text)), annotations: [] };
-    if (this.#group !== undefined) result.groupTitle = this.#group;
+    if (this.#group !== undefined) result.groupTitle = this.#masker.mask(this.#group);
     return result;
   }
 

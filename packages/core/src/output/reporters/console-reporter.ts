@@ -121,6 +121,10 @@ export class ConsoleReporter implements RunEvents {
 
   jobFinished(job: JobRef, result: JobResult): void {
     this.#running.delete(job.key);
+    if (this.#running.size === 0 && this.#ticker) {
+      clearInterval(this.#ticker);
+      this.#ticker = undefined;
+    }
     const ok = result.result === 'success';
     const word = { success: 'Job succeeded', failure: 'Job failed', cancelled: 'Job cancelled', skipped: 'Job skipped' }[result.result];
     this.#line(job, `🏁  ${this.#paint(ok ? SGR.green : result.result === 'failure' ? SGR.red : SGR.yellow, word)} [${formatDuration(result.durationMs)}]`);
