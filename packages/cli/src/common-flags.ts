@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+export const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** Adds act-compatible planning flags to a command. */
 export function withCommonFlags(command: Command): Command {

@@ -1,39 +1,77 @@
 import { Command, CommanderError } from 'commander';
+import { clusterCommand } from './commands/cluster.js';
 import { evalCommand, type EvalFlags } from './commands/eval.js';
+import { gcCommand } from './commands/gc.js';
+import type { ClusterFlags } from './composition.js';
+import type { Terminal } from './commands/execute-run.js';
 import { graphCommand } from './commands/graph.js';
 import { listCommand } from './commands/list.js';
 import { runCommand, type RunFlags } from './commands/run.js';
-import { withCommonFlags } from './common-flags.js';
-import { exitCodeFor, describeError } from './errors.js';
+import { collect, withCommonFlags } from './common-flags.js';
+import { describeError, exitCodeFor } from './errors.js';
 import type { CommonFlags } from './run-inputs.js';
 
 export interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** Where live run output goes (stdout), and what kind of terminal it is. */
+  terminal?: Terminal;
 }
 
+const withNewline = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
+
 const processIo: Io = {
-  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  out: (text) => process.stdout.write(withNewline(text)),
+  err: (text) => process.stderr.write(withNewline(text)),
+  terminal: {
+    write: (text) => process.stdout.write(text),
+    tty: process.stdout.isTTY === true,
+    color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+    ...(process.stdout.columns ? { columns: process.stdout.columns } : {}),
+  },
 };
 
-function buildProgram(io: Io, printed: (text: string) => void): Command {
+/** Builds the command tree; each action sets the exit code through `exit`. */
+function buildProgram(io: Io, exit: (code: number) => void): Command {
+  const terminal: Terminal = io.terminal ?? { write: io.out, tty: false, color: false };
   const program = new Command('kact')
     .description('Run GitHub Actions workflows on Kubernetes')
-    .option('--verbose', 'show stack traces of errors')
+    .option('--verbose', 'show stack traces of errors and more detail in run output')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError();
 
-  withCommonFlags(program.command('list').description('list the jobs of the workflows')).action(async (flags: CommonFlags) =>
-    printed(await listCommand(flags)),
-  );
-  withCommonFlags(program.command('graph').description('draw the job graph')).action(async (flags: CommonFlags) =>
-    printed(await graphCommand(flags)),
-  );
-  withCommonFlags(program.command('run').description('run the workflows triggered by an event'))
+  withCommonFlags(program.command('list').description('list the jobs of the workflows')).action(async (flags: CommonFlags) => io.out(await listCommand(flags)));
+  withCommonFlags(program.command('graph').description('draw the job graph')).action(async (flags: CommonFlags) => io.out(await graphCommand(flags)));
+  withCommonFlags(program.command('run').description('run the workflows triggered by an event, each job as a pod'))
     .option('-n, --dry-run', 'print the plan without running anything', false)
-    .action(async (flags: RunFlags) => printed(await runCommand(flags)));
+    .option('--strategy <name>', 'how steps run in the pod: exec', 'exec')
+    .option('--plugin <package|path>', 'load a plugin (an inversify ContainerModule), e.g. a step strategy (repeatable)', collect, [])
+    .option('--concurrent-jobs <n>', 'job legs running at once', '4')
+    .option('--json <file>', 'write the full result as JSON')
+    .option('--junit <file>', 'write a JUnit XML report')
+    .option('--actions-url <url>', 'base URL remote actions are cloned from', 'https://github.com')
+    .option('--action-offline-mode', 'use only actions already in the action cache', false)
+    .option('--action-cache-path <dir>', 'where remote actions are cached (default ~/.cache/kact/actions)')
+    .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, else the kube-local cluster)')
+    .option('--context <name>', 'kubeconfig context')
+    .option('--namespace <name>', 'namespace for job pods')
+    .option('--debug', 'show ::debug:: lines (as ACTIONS_STEP_DEBUG=true)', false)
+    .option('--act-compat', "act's defaults: ACT=true in every step's env", false)
+    .action(async (flags: RunFlags) => exit(await runCommand({ ...flags, verbose: program.opts().verbose === true }, terminal)));
+  program
+    .command('cluster')
+    .description('the local Kubernetes cluster (tools/kube-local): up (build if needed, start), down, status')
+    .argument('<action>', 'up, down or status')
+    .action(async (action: string) => exit(await clusterCommand(action)));
+  program
+    .command('gc')
+    .description("delete pods, ConfigMaps and Secrets left by kact runs that are over")
+    .option('--all', "also delete what runs unknown to this machine left", false)
+    .option('--kubeconfig <file>', 'kubeconfig')
+    .option('--context <name>', 'kubeconfig context')
+    .option('--namespace <name>', 'namespace')
+    .action(async (flags: ClusterFlags & { all: boolean }) => io.out(await gcCommand(flags)));
   program
     .command('eval')
     .description('evaluate an expression (prints JSON) or a template containing ${{ }} (prints the string)')
@@ -41,20 +79,20 @@ function buildProgram(io: Io, printed: (text: string) => void): Command {
     .option('--context <file>', 'JSON file of contexts, e.g. {"github": {...}, "matrix": {...}}')
     .option('--status <status>', 'job status seen by success()/failure()/cancelled()', 'success')
     .option('--workspace <dir>', 'directory hashFiles() reads', '.')
-    .action(async (expression: string, flags: EvalFlags) => printed(await evalCommand(expression, flags)));
+    .action(async (expression: string, flags: EvalFlags) => io.out(await evalCommand(expression, flags)));
   return program;
 }
 
 /** Runs kact with the given arguments and returns the process exit code. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
-  const program = buildProgram(io, io.out);
+  let code = 0;
+  const program = buildProgram(io, (c) => (code = c));
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return code;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    const verbose = argv.includes('--verbose');
-    io.err(describeError(err, verbose));
+    io.err(describeError(err, argv.includes('--verbose')));
     return exitCodeFor(err);
   }
 }

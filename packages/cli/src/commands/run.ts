@@ -1,8 +1,9 @@
 import { parseActionReference, type Step } from '@kact/model';
-import type { PlannedJob } from '@kact/core';
+import type { Plan, PlannedJob } from '@kact/core';
 import { readPlan, type CommonFlags } from '../run-inputs.js';
+import { executeRun, type ExecuteFlags, type Terminal } from './execute-run.js';
 
-export interface RunFlags extends CommonFlags {
+export interface RunFlags extends CommonFlags, ExecuteFlags {
   dryRun: boolean;
 }
 
@@ -38,16 +39,23 @@ function describeJob(j: PlannedJob): string[] {
   return lines;
 }
 
-/** `kact run --dry-run`: the plan, stage by stage, with legs, images and steps. */
-export async function runCommand(flags: RunFlags): Promise<string> {
+/**
+ * `kact run`: runs the jobs on the cluster and resolves with the exit code; with `--dry-run`,
+ * prints the plan, stage by stage, with legs, images and steps.
+ */
+export async function runCommand(flags: RunFlags, terminal: Terminal): Promise<number> {
   const { inputs, plan } = await readPlan(flags, 'run');
-  if (!flags.dryRun) {
-    throw Object.assign(new Error('kact run executes jobs on a cluster once the Kubernetes backend is built; use --dry-run to see the plan'), {
-      exitCode: 2,
-    });
+  if (plan.jobs.length === 0) {
+    terminal.write(`no workflow in ${inputs.workflowsPath} is triggered by '${inputs.event}'\n`);
+    return 0;
   }
-  if (plan.jobs.length === 0) return `no workflow in ${inputs.workflowsPath} is triggered by '${inputs.event}'`;
-  const out = [`event ${inputs.event}: ${plan.jobs.length} job(s) in ${plan.stages.length} stage(s)`];
+  if (!flags.dryRun) return executeRun(inputs, plan, flags, terminal);
+  terminal.write(`${describePlan(inputs.event, plan)}\n`);
+  return 0;
+}
+
+function describePlan(event: string, plan: Plan): string {
+  const out = [`event ${event}: ${plan.jobs.length} job(s) in ${plan.stages.length} stage(s)`];
   plan.stages.forEach((stage, i) => {
     out.push('', `stage ${i}`);
     for (const j of stage) out.push(...describeJob(j));
