@@ -1,0 +1,73 @@
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import type { RemoteAction } from './expectation.js';
+
+const run = promisify(execFile);
+
+async function git(cwd: string, ...args: string[]): Promise<void> {
+  await run('git', ['-c', 'user.name=kact conformance', '-c', 'user.email=conformance@kact.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd });
+}
+
+/** A case's repository laid out in a temp folder, with what a run needs beside it. */
+export interface CaseRepo {
+  /** The temp folder holding everything below. */
+  root: string;
+  /** The case's files as a committed git repository (.gitignore'd files present but untracked). */
+  repo: string;
+  /** An empty action cache for this run alone. */
+  actionCache: string;
+  /** `file://` base URL serving the case's remote actions as bare repositories. */
+  actionsUrl: string;
+  /** Where kact writes --json. */
+  resultFile: string;
+  remove(): Promise<void>;
+}
+
+/** Serves `from` as the bare repository `<actions>/<owner>/<repo>` with `ref` as a branch or tag. */
+async function publishAction(actionsDir: string, source: string, action: RemoteAction): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'kact-action-src-'));
+  try {
+    await cp(source, work, { recursive: true });
+    await git(work, 'init', '-q');
+    await git(work, 'add', '-A');
+    await git(work, 'commit', '-q', '-m', `${action.repo}@${action.ref}`);
+    if (action.ref !== 'main') await git(work, 'tag', action.ref);
+    const bare = join(actionsDir, action.repo);
+    await mkdir(dirname(bare), { recursive: true });
+    await git(work, 'clone', '-q', '--bare', work, bare);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Copies a case folder into a fresh git repository (so sha, ref and .gitignore behave as in a
+ * user's clone), writes its extra files, and publishes its remote actions.
+ */
+export async function prepareCaseRepo(caseDir: string, name: string, files: Record<string, string>, remoteActions: RemoteAction[]): Promise<CaseRepo> {
+  const root = await mkdtemp(join(tmpdir(), `kact-conformance-${name}-`));
+  const repo = join(root, 'repo');
+  const actions = join(root, 'actions');
+  const actionCache = join(root, 'action-cache');
+  await cp(caseDir, repo, { recursive: true, filter: (src) => !src.endsWith('/expect.yaml') });
+  await mkdir(actionCache, { recursive: true });
+  await git(repo, 'init', '-q');
+  await git(repo, 'add', '-A');
+  await git(repo, 'commit', '-q', '--allow-empty', '-m', `conformance case ${name}`);
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(repo, path)), { recursive: true });
+    await writeFile(join(repo, path), content);
+  }
+  for (const action of remoteActions) await publishAction(actions, join(caseDir, action.from), action);
+  return {
+    root,
+    repo,
+    actionCache,
+    actionsUrl: `file://${actions}`,
+    resultFile: join(root, 'result.json'),
+    remove: () => rm(root, { recursive: true, force: true }),
+  };
+}

@@ -1,0 +1,126 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RunResult } from '@kact/core';
+import { loadCases, REPO_ROOT, type CaseFilter, type ConformanceCase } from './cases.js';
+import { prepareCaseRepo } from './case-repo.js';
+import type { Cluster } from './cluster-providers/cluster-provider.js';
+import { compareRun } from './compare.js';
+import { runKact } from './kact-process.js';
+import { findLeftovers, runIdFromOutput } from './leftovers.js';
+import { mapLimited } from './pool.js';
+
+export type CaseStatus = 'pass' | 'fail' | 'n/a';
+
+export interface CaseResult {
+  case: string;
+  strategy: string;
+  status: CaseStatus;
+  /** For fail: every mismatch, one line each; for n/a: the reason. */
+  problems: string[];
+  durationMs: number;
+  exit?: number | null;
+  /** The console output of the run (kept for failures). */
+  output?: string;
+  /** The temp folder of a failed run, kept for a look. */
+  kept?: string;
+}
+
+export interface ConformanceOptions {
+  /** Step strategies to run every case under (`--strategy`). */
+  strategies: string[];
+  cluster: Cluster;
+  filter?: CaseFilter;
+  /** Cases running at once (default 2). */
+  concurrency?: number;
+  /** Folder of cases (default: this package's workflows/). */
+  casesDir?: string;
+  /** kact's bin script (default: packages/cli/bin/kact.js of this repository). */
+  kactBin?: string;
+  /** `--plugin` flags passed to every run (e.g. a strategy under test). */
+  plugins?: string[];
+  /** Keep the temp folder of failed cases (default true). */
+  keepFailures?: boolean;
+  onResult?: (result: CaseResult) => void;
+}
+
+function substitute(args: string[], values: Record<string, string>): string[] {
+  return args.map((a) => a.replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole));
+}
+
+/** Runs one case under one strategy through the public CLI and judges it. */
+export async function runCase(c: ConformanceCase, strategy: string, options: ConformanceOptions): Promise<CaseResult> {
+  const started = Date.now();
+  const na = c.expect.notApplicable[strategy];
+  if (na !== undefined) return { case: c.name, strategy, status: 'n/a', problems: [na], durationMs: 0 };
+  const repo = await prepareCaseRepo(c.dir, c.name, c.expect.files, c.expect.remoteActions);
+  const { cluster } = options;
+  const args = [
+    'run',
+    '-C', repo.repo,
+    '--json', repo.resultFile,
+    '--kubeconfig', cluster.kubeconfig,
+    ...(cluster.context ? ['--context', cluster.context] : []),
+    ...(cluster.namespace ? ['--namespace', cluster.namespace] : []),
+    '--strategy', strategy,
+    ...(options.plugins ?? []).flatMap((p) => ['--plugin', p]),
+    '--action-cache-path', repo.actionCache,
+    ...(c.expect.event ? ['--event', c.expect.event] : []),
+    ...substitute(c.expect.args, { actionsUrl: repo.actionsUrl, caseDir: repo.repo }),
+  ];
+  const problems: string[] = [];
+  let exit: number | null = null;
+  let output = '';
+  try {
+    const ran = await runKact({
+      bin: options.kactBin ?? join(REPO_ROOT, 'packages', 'cli', 'bin', 'kact.js'),
+      args,
+      cwd: repo.repo,
+      timeoutMs: c.expect.timeout * 1000,
+      ...(c.expect.cancelAfter ? { interruptAfter: c.expect.cancelAfter } : {}),
+    });
+    exit = ran.exit;
+    output = ran.output;
+    let result: RunResult | undefined;
+    try {
+      result = JSON.parse(await readFile(repo.resultFile, 'utf8')) as RunResult;
+    } catch {
+      result = undefined;
+    }
+    if (c.expect.cancelAfter && !ran.interrupted) problems.push(`never saw ${JSON.stringify(c.expect.cancelAfter)} in the output, so no SIGINT was sent`);
+    problems.push(...compareRun(c.expect, { exit: ran.exit, signal: ran.signal, output: ran.output, timedOut: ran.timedOut, ...(result ? { result } : {}) }));
+    const runId = result?.runId ?? runIdFromOutput(output);
+    if (runId) {
+      const left = await findLeftovers(cluster, runId);
+      if (left.length) problems.push(`left behind after the run: ${left.join(', ')}`);
+    }
+  } catch (err) {
+    problems.push(`could not run the case: ${(err as Error).message}`);
+  }
+  const failed = problems.length > 0;
+  const keep = failed && options.keepFailures !== false;
+  if (!keep) await repo.remove();
+  return {
+    case: c.name,
+    strategy,
+    status: failed ? 'fail' : 'pass',
+    problems,
+    durationMs: Date.now() - started,
+    exit,
+    ...(failed ? { output } : {}),
+    ...(keep ? { kept: repo.root } : {}),
+  };
+}
+
+/**
+ * The conformance suite as a library: every case (or those `filter` picks) under every
+ * strategy on `cluster`, `concurrency` at a time. Never throws for a failing case.
+ */
+export async function runConformance(options: ConformanceOptions): Promise<CaseResult[]> {
+  const cases = await loadCases(options.casesDir, options.filter);
+  const work = cases.flatMap((c) => options.strategies.map((strategy) => ({ c, strategy })));
+  return mapLimited(work, options.concurrency ?? 2, async ({ c, strategy }) => {
+    const result = await runCase(c, strategy, options);
+    options.onResult?.(result);
+    return result;
+  });
+}
