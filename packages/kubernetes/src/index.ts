@@ -1,4 +1,4 @@
-export { ClusterUnreachableError, checkReachable, connectToCluster, type KubeConnection, type KubeConnectionOptions } from './connection.js';
+export { ClusterUnreachableError, checkReachable, connectToCluster, messageOf, type KubeConnection, type KubeConnectionOptions } from './connection.js';
 export { parseContainerOptions, splitOptionWords, type ContainerOptions } from './docker-options.js';
 export { buildJobPod, jobObjectNames, LABELS, POD_BUSYBOX, type JobPodResources, type PodBuildSettings } from './pod-builder.js';
 export { podProgress, type PodProgress } from './pod-progress.js';
@@ -9,3 +9,4 @@ export { copyIntoPod, type CopyInOptions } from './copy-in.js';
 export { collectGarbage, type GcReport } from './gc.js';
 export { DEFAULT_TOOLS_IMAGE, KubernetesJobBackend, type JobBackendSettings } from './kubernetes-job-backend.js';
 export { KUBE_TOKENS, kubernetesBackend } from './kubernetes-module.js';
+export { findTestCluster, KUBE_LOCAL_KUBECONFIG, type ClusterProbe } from './local-cluster.js';

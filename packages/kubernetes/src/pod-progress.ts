@@ -62,12 +62,16 @@ function containerFailure(cs: V1ContainerStatus, image: string | undefined, init
 // FailedScheduling is left to the PodScheduled condition, which the watcher gives a short grace.
 const FATAL_EVENTS = new Set(['FailedCreatePodSandBox', 'InspectFailed', 'ErrImageNeverPull']);
 
-export function eventFailure(event: CoreV1Event): string | undefined {
+export function eventFailure(event: CoreV1Event, pod: V1Pod): string | undefined {
   if (event.type !== 'Warning' || !event.reason) return undefined;
-  if (FATAL_EVENTS.has(event.reason)) return `${event.reason}: ${event.message ?? ''}`.trim();
-  // Pull failures show up as events before the container status says so.
-  if (event.reason === 'Failed' && /ErrImagePull|ErrImageNeverPull|InvalidImageName|not found|pull access denied/i.test(event.message ?? '')) {
-    return `${event.message}`;
-  }
-  return undefined;
+  const fatal =
+    FATAL_EVENTS.has(event.reason) ||
+    // Pull failures show up as events before the container status says so.
+    (event.reason === 'Failed' && /ErrImagePull|ErrImageNeverPull|InvalidImageName|not found|pull access denied/i.test(event.message ?? ''));
+  if (!fatal) return undefined;
+  // fieldPath is `spec.containers{name}` / `spec.initContainers{name}`: name the container and its image.
+  const name = /\{([^}]+)\}/.exec(event.involvedObject?.fieldPath ?? '')?.[1];
+  const container = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((c) => c.name === name);
+  const what = container ? `container ${container.name} (image ${container.image}): ` : '';
+  return `${what}${event.reason}: ${event.message ?? ''}`.trim();
 }

@@ -102,7 +102,7 @@ export function waitForPodRunning(connection: KubeConnection, created: V1Pod, op
       const event = obj as CoreV1Event;
       if (event.involvedObject?.uid && created.metadata?.uid && event.involvedObject.uid !== created.metadata.uid) return;
       lastEvent = `${event.reason ?? ''}: ${event.message ?? ''}`;
-      const failure = eventFailure(event);
+      const failure = eventFailure(event, created);
       if (failure) finish(new PodStartError(failure));
     });
     onPod(created);
