@@ -81,7 +81,12 @@ function stringList(file: string, where: string, value: unknown): string[] {
 
 /** Reads and checks an `expect.yaml`; throws with the file and the key for anything malformed. */
 export async function readExpectation(file: string): Promise<Expectation> {
-  const raw = parse(await readFile(file, 'utf8')) as Record<string, unknown> | null;
+  let raw: Record<string, unknown> | null;
+  try {
+    raw = parse(await readFile(file, 'utf8')) as Record<string, unknown> | null;
+  } catch (err) {
+    fail(file, (err as Error).message.split('\n')[0]!);
+  }
   if (!raw || typeof raw !== 'object') fail(file, 'expected a mapping');
   for (const key of Object.keys(raw)) if (!TOP_KEYS.has(key)) fail(file, `unknown key '${key}' (known: ${[...TOP_KEYS].join(', ')})`);
   if (typeof raw.description !== 'string') fail(file, 'description (one line) is required');

@@ -6,3 +6,4 @@ export { findLeftovers, listRunResources, RUN_ID_LABEL } from './leftovers.js';
 export { runCase, runConformance, type CaseResult, type CaseStatus, type ConformanceOptions } from './suite.js';
 export { passTable } from './table.js';
 export * from './cluster-providers/index.js';
+export { actPeerTable, classifyActRow, imagesOf, readActCases, runActPeer, splitNeeds, ACT_PEER_DIR, LOCAL_IMAGES, type ActPlan, type ActPeerOptions, type ActRow, type ActRowResult, type ActRowStatus } from './act-peer.js';
