@@ -20,7 +20,7 @@ export interface ExecStrategySettings {
 export const EXEC_STRATEGY_SETTINGS = Symbol.for('kact.strategy-exec.Settings');
 
 /** Wrapper exit codes below this are its own failures before the process started (see step-wrapper). */
-const WRAPPER_FAILURES = new Set([90, 91, 92, 93, 94]);
+const WRAPPER_FAILURES = new Set([90, 92, 93]);
 
 /**
  * Runs each process in the long-lived container with ONE exec: the request goes in as data on

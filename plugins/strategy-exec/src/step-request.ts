@@ -41,7 +41,7 @@ export function encodeStep(request: ProcessRequest, wrapperText: string, dir = n
   const fileNames = Object.keys(request.fileCommands);
   const nonce = `kact-${randomBytes(12).toString('hex')}`;
   const nulList = (items: string[]) => items.map((item) => `${item}\0`).join('');
-  const entries: Array<[string, string | Buffer]> = [
+  const entries: UstarEntry[] = [
     ['wrapper.sh', wrapperText],
     ['env', nulList(Object.entries(request.env).map(([k, v]) => `${k}=${v}`))],
     ['argv', nulList(argv)],
@@ -51,25 +51,31 @@ export function encodeStep(request: ProcessRequest, wrapperText: string, dir = n
     ['nonce', `${nonce}\n`],
   ];
   if (script) entries.push([`script${script.extension}`, script.content]);
-  const tar = ustar(entries);
+  const name = dir.slice(dir.lastIndexOf('/') + 1);
+  const tar = ustar([[`${name}/`, 'dir'], ...entries.map(([file, content]): UstarEntry => [`${name}/${file}`, content]), [`${name}/wake`, 'fifo']]);
   return { dir, nonce, fileNames, stdin: Buffer.concat([Buffer.from(`${tar.length}\n`), tar]) };
 }
 
-/** A minimal ustar archive of regular files with short names: all the wrapper needs. */
-export function ustar(entries: Array<[string, string | Buffer]>): Buffer {
+/** A file's content, or a directory or FIFO. */
+export type UstarEntry = [name: string, content: string | Buffer | 'dir' | 'fifo'];
+
+/** A minimal ustar archive with short names (≤ 100 bytes): all the wrapper needs. */
+export function ustar(entries: UstarEntry[]): Buffer {
   const blocks: Buffer[] = [];
   const mtime = Math.floor(Date.now() / 1000);
   for (const [name, content] of entries) {
-    const data = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
+    const special = content === 'dir' ? '5' : content === 'fifo' ? '6' : undefined;
+    const data = special ? Buffer.alloc(0) : Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
+    if (Buffer.byteLength(name) > 100) throw new Error(`tar entry name too long: ${name}`);
     const header = Buffer.alloc(512);
     header.write(name, 0, 100, 'utf8');
-    header.write('0000644\0', 100);
+    header.write(content === 'dir' ? '0000755\0' : '0000644\0', 100);
     header.write('0000000\0', 108);
     header.write('0000000\0', 116);
     header.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
     header.write(`${mtime.toString(8).padStart(11, '0')}\0`, 136);
     header.write('        ', 148);
-    header.write('0', 156);
+    header.write(special ?? '0', 156);
     header.write('ustar\0', 257);
     header.write('00', 263);
     let sum = 0;

@@ -38,7 +38,7 @@ trailer() {
   i=0
   while IFS= read -r -d '' f; do
     printf '%s file %d\\n' "$nonce" "$i" >&2
-    [ -e "$f" ] && $bb base64 < "$f" >&2
+    [ -s "$f" ] && $bb base64 < "$f" >&2
     i=$((i + 1))
   done < "$d/files"
   read -r code < "$d/exit"
@@ -50,21 +50,30 @@ trailer() {
 
 follow() {
   off=$1 fin= idle=0 wait=0.02
+  # Held open for the whole loop: a FIFO drops what was written to it once nobody has it open.
+  exec 3<> "$d/wake"
+  # Most steps are quick: wait for the wake-up first and spare a round of stat.
+  read -t 0.02 x <&3
   while :; do
     if [ -e "$d/exit" ]; then fin=1
     elif [ -e "$d/sup" ]; then
-      read -r sup < "$d/sup"
-      kill -0 "$sup" 2>/dev/null || [ -e "$d/exit" ] || fin=1
+      # Empty while the supervisor is still writing it: not a verdict yet.
+      sup=; read -r sup < "$d/sup"
+      [ -z "$sup" ] || kill -0 "$sup" 2>/dev/null || [ -e "$d/exit" ] || fin=1
     elif [ "$idle" -gt 20 ]; then fin=1
+    fi
+    if [ -n "$fin" ]; then
+      # The process has ended: the rest of the log is final, no need to measure it.
+      $bb tail -c +$((off + 1)) "$d/log" 2>/dev/null
+      break
     fi
     size=$($bb stat -c %s "$d/log")
     if [ "$size" -gt "$off" ]; then
       $bb tail -c +$((off + 1)) "$d/log" 2>/dev/null | $bb head -c $((size - off))
       off=$size wait=0.02
     fi
-    [ -n "$fin" ] && break
     idle=$((idle + 1))
-    read -t "$wait" x <> "$d/wake"
+    read -t "$wait" x <&3
     case $wait in 0.02) wait=0.1 ;; 0.1) wait=0.5 ;; esac
   done
   trailer
@@ -73,14 +82,13 @@ follow() {
 case $mode in
 run)
   IFS= read -r size || exit 90
-  $bb mkdir -p "$d" || exit 91
-  $bb head -c "$size" | $bb tar -x -o -f - -C "$d" || exit 92
+  # The tar holds the step folder itself (files, and the wake FIFO), so it unpacks into the parent.
+  $bb head -c "$size" | $bb tar -x -o -f - -C "\${d%/*}" || exit 92
   # \`true >\`, not \`: >\`: a failed redirection on a special builtin would end the shell.
   while IFS= read -r -d '' f; do
     { true > "$f"; } 2>/dev/null || { $bb mkdir -p "\${f%/*}" && true > "$f"; } || exit 93
   done < "$d/files"
   true > "$d/log"
-  $bb mkfifo "$d/wake" || exit 94
   oomkills > "$d/oom0"
   # Detached (own session, no stdio of this exec): the process and its exit record outlive a
   # dropped connection, and this exec being killed with it. Two setsids: the first makes a group
