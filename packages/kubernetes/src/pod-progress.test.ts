@@ -1,0 +1,50 @@
+import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { eventFailure, podProgress, unschedulableReason } from './pod-progress.js';
+
+const pod = (status: V1Pod['status']): V1Pod => ({
+  spec: { initContainers: [{ name: 'kact-init', image: 'tools:1' }], containers: [{ name: 'runner', image: 'runner:1' }, { name: 'svc-redis', image: 'redis:7' }] },
+  status,
+});
+
+describe('podProgress', () => {
+  it('is running only when every container runs', () => {
+    expect(podProgress(pod({ phase: 'Pending' }))).toEqual({ state: 'pending', detail: 'Pending' });
+    const one = pod({ phase: 'Running', containerStatuses: [{ name: 'runner', state: { running: {} } } as never, { name: 'svc-redis', state: { waiting: { reason: 'ContainerCreating' } } } as never] });
+    expect(podProgress(one)).toEqual({ state: 'pending', detail: 'Running (ContainerCreating)' });
+    const both = pod({ phase: 'Running', containerStatuses: [{ name: 'runner', state: { running: {} } } as never, { name: 'svc-redis', state: { running: {} } } as never] });
+    expect(podProgress(both)).toEqual({ state: 'running' });
+  });
+
+  it('fails at once on pull errors, naming container and image', () => {
+    const p = pod({ phase: 'Pending', containerStatuses: [{ name: 'svc-redis', state: { waiting: { reason: 'ErrImageNeverPull', message: 'never pull' } } } as never] });
+    expect(podProgress(p)).toEqual({ state: 'failed', reason: 'container svc-redis (image redis:7): ErrImageNeverPull: never pull' });
+  });
+
+  it('fails when a service crashed or the init container failed, with OOMKilled spelled out', () => {
+    const crashed = pod({ containerStatuses: [{ name: 'svc-redis', state: { terminated: { exitCode: 137, reason: 'OOMKilled' } } } as never] });
+    expect(podProgress(crashed)).toEqual({ state: 'failed', reason: 'container svc-redis (image redis:7) exited with code 137: OOMKilled (out of memory)' });
+    const init = pod({ initContainerStatuses: [{ name: 'kact-init', state: { terminated: { exitCode: 1, reason: 'Error' } } } as never] });
+    expect(podProgress(init)).toMatchObject({ state: 'failed', reason: expect.stringContaining('kact-init (image tools:1) exited with code 1') });
+    const initDone = pod({ initContainerStatuses: [{ name: 'kact-init', state: { terminated: { exitCode: 0, reason: 'Completed' } } } as never] });
+    expect(podProgress(initDone).state).toBe('pending');
+  });
+
+  it('reads Unschedulable from the PodScheduled condition', () => {
+    const p = pod({ conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes: Insufficient memory' }] });
+    expect(unschedulableReason(p)).toBe('pod cannot be scheduled: 0/1 nodes: Insufficient memory');
+  });
+});
+
+describe('eventFailure', () => {
+  const event = (e: Partial<CoreV1Event>): CoreV1Event => ({ involvedObject: {}, metadata: {}, type: 'Warning', ...e });
+  it('names the container and image of pull failures', () => {
+    const e = event({ reason: 'Failed', message: 'Error: ErrImagePull', involvedObject: { fieldPath: 'spec.containers{svc-redis}' } });
+    expect(eventFailure(e, pod({}))).toBe('container svc-redis (image redis:7): Failed: Error: ErrImagePull');
+  });
+  it('ignores normal and transient events', () => {
+    expect(eventFailure(event({ type: 'Normal', reason: 'Pulled' }), pod({}))).toBeUndefined();
+    expect(eventFailure(event({ reason: 'FailedScheduling', message: 'node not ready' }), pod({}))).toBeUndefined();
+    expect(eventFailure(event({ reason: 'BackOff', message: 'Back-off restarting' }), pod({}))).toBeUndefined();
+  });
+});
