@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
@@ -8,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"google.golang.org/grpc/grpclog"
@@ -93,6 +96,14 @@ func runCluster(cmd string, args []string) int {
 	if p, err := filepath.EvalSymlinks(c.self); err == nil {
 		c.self = p
 	}
+	if cmd == "up" || cmd == "down" {
+		unlock, err := c.lock()
+		if err != nil {
+			logf("%v", err)
+			return 1
+		}
+		defer unlock()
+	}
 	switch cmd {
 	case "kubeconfig":
 		if _, err := os.Stat(c.kubeconfig()); err != nil {
@@ -128,6 +139,29 @@ func runCluster(cmd string, args []string) int {
 		return 0
 	}
 	return 2
+}
+
+// lock serialises up and down on one state dir (concurrent callers wait; a
+// second up then finds the healthy cluster and reuses it).
+func (c *cluster) lock() (func(), error) {
+	sum := sha256.Sum256([]byte(c.stateDir))
+	dir := "/run/lock"
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		dir = os.TempDir()
+	}
+	path := filepath.Join(dir, "kube-local-"+hex.EncodeToString(sum[:6])+".lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		logf("waiting for another kube-local up/down on %s (lock %s)", c.stateDir, path)
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	return func() { f.Close() }, nil
 }
 
 func detectNodeIP() (net.IP, error) {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -311,7 +312,13 @@ func (c *cluster) importImages(dir string) (int, error) {
 			have[fs[0]+"@"+fs[2]] = true
 		}
 	}
-	n := 0
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		n    int
+		errs []string
+		sem  = make(chan struct{}, 2)
+	)
 	for _, a := range archives {
 		name, digest, err := ociArchiveRef(a)
 		if err != nil {
@@ -320,11 +327,25 @@ func (c *cluster) importImages(dir string) (int, error) {
 		if name != "" && have[name+"@"+digest] {
 			continue
 		}
-		cmd := exec.Command("ctr", "--address", c.containerdSock(), "-n", "k8s.io", "images", "import", a)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return n, fmt.Errorf("ctr images import %s: %v: %s", a, err, out)
-		}
-		n++
+		wg.Add(1)
+		go func(a string) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			cmd := exec.Command("ctr", "--address", c.containerdSock(), "-n", "k8s.io", "images", "import", a)
+			out, err := cmd.CombinedOutput()
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("ctr images import %s: %v: %s", a, err, out))
+				return
+			}
+			n++
+		}(a)
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return n, fmt.Errorf("%s", strings.Join(errs, "; "))
 	}
 	return n, nil
 }
