@@ -29,7 +29,7 @@ const IMPORT_PARSER = `
   const { parseAction } = await import('@actions/workflow-parser/actions/action-parser');
   const w = parseWorkflow({ name: 'w.yml', content: 'on: push\\njobs:\\n  j:\\n    runs-on: x\\n    steps: [{run: echo}]\\n' }, new NoOperationTraceWriter());
   const a = parseAction({ name: 'action.yml', content: 'name: a\\nruns:\\n  using: node20\\n  main: i.js\\n' }, new NoOperationTraceWriter());
-  console.log(w.context.errors.count, a.context.errors.count, typeof w.value);
+  console.log([w.context.errors.count, a.context.errors.count, typeof w.value].join(' '));
 `;
 
 describe('json-import-hook', () => {
