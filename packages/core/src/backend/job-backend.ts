@@ -63,6 +63,8 @@ export interface JobPod {
   namespace: string;
   mainContainer: string;
   services: Record<string, ServiceEndpoint>;
+  /** Container options the backend could not honour (`--network`, `--health-cmd`, …), for the job log. */
+  warnings?: string[];
 }
 
 /**
