@@ -1,4 +1,4 @@
-import { basename, dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -14,7 +14,7 @@ export function packageTestConfig(packageDir: string, overrides: { testTimeout?:
       include: overrides.include ?? ['src/**/*.test.ts', 'test/**/*.test.ts'],
       testTimeout: overrides.testTimeout ?? 20_000,
       reporters: ['default', 'json'],
-      outputFile: { json: join(root, '.kact/test-results', `${basename(dirname(packageDir))}-${basename(packageDir)}.json`) },
+      outputFile: { json: join(root, '.kact/test-results', `${relative(root, packageDir).replace(/[\\/]/g, '-')}.json`) },
     },
   });
 }
