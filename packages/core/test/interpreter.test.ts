@@ -268,6 +268,48 @@ runs:
     expect(r.job('j').steps[0]!.error).toMatch(/w\.yml:6:\d+: .*missing/);
   });
 
+  it('runs a local reusable workflow with inputs, secrets and outputs', async () => {
+    const r = await runWorkflow(
+      {
+        '.github/workflows/caller.yml': `on: push
+jobs:
+  call:
+    uses: ./.github/workflows/callee.yml
+    with: { who: kact }
+    secrets: inherit
+  after:
+    needs: call
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "callee said \${{ needs.call.outputs.said }}"
+`,
+        '.github/workflows/callee.yml': `on:
+  workflow_call:
+    inputs:
+      who: { type: string, required: true }
+      times: { type: number, default: 2 }
+    outputs:
+      said:
+        value: \${{ jobs.greet.outputs.line }}
+jobs:
+  greet:
+    runs-on: ubuntu-latest
+    outputs:
+      line: \${{ steps.s.outputs.line }}
+    steps:
+      - id: s
+        run: echo "line=hello \${{ inputs.who }} x\${{ inputs.times }}" >> "$GITHUB_OUTPUT"
+      - run: echo "token \${{ secrets.TOKEN }}"
+`,
+      },
+      { secrets: { TOKEN: 'pa55word' } },
+    );
+    expect(r.result.result).toBe('success');
+    expect(r.job('greet').name).toBe('call / greet');
+    expect(r.logs.some((l) => l.endsWith('| callee said hello kact x2'))).toBe(true);
+    expect(r.logs.some((l) => l.startsWith('call / greet |') && l.endsWith('| token ***'))).toBe(true);
+  });
+
   it('removes the pod after the job', async () => {
     const r = await runWorkflow(wf(`jobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: true\n`));
     expect(r.pods.started).toHaveLength(1);
