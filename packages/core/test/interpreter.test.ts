@@ -310,6 +310,36 @@ jobs:
     expect(r.logs.some((l) => l.startsWith('call / greet |') && l.endsWith('| token ***'))).toBe(true);
   });
 
+  it('--debug shows each step, its environment redacted and the workspace listing, and ::debug:: lines', async () => {
+    const r = await runWorkflow(
+      {
+        ...wf(`jobs:
+  j:
+    runs-on: ubuntu-latest
+    env:
+      API_TOKEN: \${{ secrets.TOKEN }}
+      PLAIN: visible
+    steps:
+      - run: echo "::debug::a debug line"
+`),
+        'src/app.txt': 'twelve bytes',
+      },
+      { secrets: { TOKEN: 'hunter2-secret' }, debug: true },
+    );
+    const debug = r.logs.filter((l) => l.includes('##[debug]')).map((l) => l.split(' | ').slice(2).join(' | '));
+    expect(debug[0]).toMatch(/^##\[debug\]run step in container runner, shell bash \(default\), working directory \/github\/workspace$/);
+    expect(debug).toContain('##[debug]  API_TOKEN=***');
+    expect(debug).toContain('##[debug]  PLAIN=visible');
+    expect(debug).toContain('##[debug]  12\tsrc/app.txt');
+    expect(debug).toContain('##[debug]a debug line');
+    expect(r.logs.join('\n')).not.toContain('hunter2-secret');
+  });
+
+  it('shows ::debug:: lines only with --debug', async () => {
+    const r = await runWorkflow(wf(`jobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "::debug::hidden"\n`));
+    expect(r.logs.join('\n')).not.toContain('hidden');
+  });
+
   it('removes the pod after the job', async () => {
     const r = await runWorkflow(wf(`jobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: true\n`));
     expect(r.pods.started).toHaveLength(1);

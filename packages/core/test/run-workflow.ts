@@ -18,7 +18,7 @@ export interface Ran {
 /** Writes a repository, plans its workflows for `push` and runs them on local "pods". */
 export async function runWorkflow(
   files: Record<string, string>,
-  options: { secrets?: Record<string, string>; cancelAfterMs?: number; event?: string } = {},
+  options: { secrets?: Record<string, string>; cancelAfterMs?: number; event?: string; debug?: boolean } = {},
 ): Promise<Ran> {
   const repoRoot = mkdtempSync(join(tmpdir(), 'kact-repo-'));
   for (const [path, text] of Object.entries(files)) {
@@ -50,7 +50,7 @@ export async function runWorkflow(
   const result = await runPlan(
     planned,
     { backend: pods, strategy: pods, actions, events },
-    { repoRoot, debug: false, actCompat: false, contexts, secrets, event, concurrentJobs: 4, platforms },
+    { repoRoot, debug: options.debug ?? false, actCompat: false, contexts, secrets, event, concurrentJobs: 4, platforms },
     cancellation,
   );
   const job = (name: string) => {

@@ -17,6 +17,7 @@ import type { JobEnvironment, StepOptions, StepScope } from './job-environment.j
 import { dnsLabel, jobPodRequest } from './job-pod-request.js';
 import { JobState } from './job-state.js';
 import { runPreSteps, runPostSteps } from './pre-post-steps.js';
+import { serviceEnv } from './service-env.js';
 import { probeContainer } from './probe.js';
 import type { Conclusion, JobResult } from './results.js';
 import type { JobRef, RunEvents } from './run-events.js';
@@ -126,7 +127,8 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
     for (const warning of pod.warnings ?? []) deps.events.jobInfo?.(ref, `warning: ${warning}`);
     const services = Object.fromEntries(Object.entries(pod.services).map(([id, s]) => [id, { id: s.container, ports: s.ports, network: '' }]));
     contexts.job = { status: 'success', container: { id: pod.mainContainer, network: '' }, services };
-    const state = new JobState(pod, contexts, env);
+    // Service discovery sits under the workflow's own env: a user-set variable of the same name wins.
+    const state = new JobState(pod, contexts, { ...serviceEnv(pod.services), ...env });
     const commands = new WorkflowCommandProcessor({ masker, stepDebug: options.debug, workspace: POD_PATHS.workspace });
     const environment: JobEnvironment = { state, ...deps, job: ref, masker, commands, options, cancellation: jobCancellation, posts: [], results: [] };
     await populateWorkspace(deps.backend, pod, options.repoRoot, github.event);

@@ -5,6 +5,7 @@ import type { Annotation, Conclusion, StepResult } from './results.js';
 import type { StepRef } from './run-events.js';
 import { runScriptStep } from './run-script-step.js';
 import { runUsesStep } from './uses-step.js';
+import { introspectStep } from './step-introspection.js';
 import { defaultStepName, evaluateFlag, evaluateMinutes, evaluateStrings } from './step-values.js';
 
 /** How a step's main work ended, before continue-on-error. */
@@ -81,6 +82,7 @@ async function runStep(job: JobEnvironment, step: Step, scope: StepScope): Promi
         evaluation,
         ...(timeoutMs ? { timeoutMs } : {}),
       };
+      if (job.options.debug) await introspectStep(job, step, scope, invocation);
       return step.kind === 'run' ? await runScriptStep(job, step, scope, invocation) : await runUsesStep(job, step, scope, invocation);
     } catch (err) {
       return { outcome: job.cancellation.cancelled ? 'cancelled' : 'failure', outputs: {}, annotations: [], error: describeError(err) };
