@@ -1,6 +1,6 @@
 export { ClusterUnreachableError, checkReachable, connectToCluster, messageOf, type KubeConnection, type KubeConnectionOptions } from './connection.js';
 export { parseContainerOptions, splitOptionWords, type ContainerOptions } from './docker-options.js';
-export { buildJobPod, jobObjectNames, LABELS, POD_BUSYBOX, type JobPodResources, type PodBuildSettings } from './pod-builder.js';
+export { buildJobPod, jobObjectNames, LABELS, labelValue, objectKey, podVolumeMounts, POD_BUSYBOX, type JobPodResources, type PodBuildSettings } from './pod-builder.js';
 export { podProgress, type PodProgress } from './pod-progress.js';
 export { PodStartError, waitForPodRunning } from './pod-watch.js';
 export type { ContainerState, ExecIo, ExecResult, PodRef, PodTransport } from './pod-transport.js';
@@ -10,3 +10,10 @@ export { collectGarbage, type GcReport } from './gc.js';
 export { DEFAULT_TOOLS_IMAGE, KubernetesJobBackend, type JobBackendSettings } from './kubernetes-job-backend.js';
 export { KUBE_TOKENS, kubernetesBackend } from './kubernetes-module.js';
 export { findTestCluster, KUBE_LOCAL_KUBECONFIG, type ClusterProbe } from './local-cluster.js';
+export { readContainerLog, type LogReadOptions, type LogReadResult } from './container-log.js';
+export { watchPod, type PodUpdates } from './pod-updates.js';
+export { STOP_SCRIPT, bareContainerId } from './container-stop.js';
+export { StepContainerError, StepContainers, type JobPodSpec, type StepContainerIo, type StepContainerResult, type StepContainerSettings, type StepContainerSpec } from './ephemeral-step.js';
+export { execFileCommands, runContainerStep, type FileCommandFiles } from './container-step.js';
+export { parseFileRecords, PRINT_FILES_FUNCTION } from './file-records.js';
+export { DEFAULT_COPY_MAX_BYTES, EphemeralCopyIn, type EphemeralCopySettings, type PodFileCopy } from './ephemeral-copy-in.js';

@@ -5,7 +5,8 @@ import type { KubeConnection } from './connection.js';
 import { isHttpStatus, messageOf } from './connection.js';
 import { collectGarbage, type GcReport } from './gc.js';
 import { copyIntoPod, type CopyInOptions } from './copy-in.js';
-import { buildJobPod, jobObjectNames } from './pod-builder.js';
+import type { PodFileCopy } from './ephemeral-copy-in.js';
+import { buildJobPod, jobObjectNames, LABELS, labelValue } from './pod-builder.js';
 import type { PodTransport } from './pod-transport.js';
 import { PodStartError, waitForPodRunning } from './pod-watch.js';
 
@@ -16,6 +17,8 @@ export interface JobBackendSettings {
   startTimeoutMs?: number;
   /** Called with options kact cannot honour and similar non-fatal findings. */
   warn?: (message: string) => void;
+  /** How copyIn puts files into the pod; default: a tar over `pods/exec` into the main container. */
+  files?: PodFileCopy;
 }
 
 export const DEFAULT_TOOLS_IMAGE = 'kact.local/runner:trixie';
@@ -57,6 +60,7 @@ export class KubernetesJobBackend implements JobBackend {
   }
 
   async copyIn(pod: JobPod, localDir: string, podPath: string, options?: CopyInOptions): Promise<void> {
+    if (this.settings.files) return this.settings.files.copyIn(pod, localDir, podPath, options);
     await copyIntoPod(this.transport, pod, pod.mainContainer, localDir, podPath, options);
   }
 
@@ -72,6 +76,8 @@ export class KubernetesJobBackend implements JobBackend {
       core.deleteNamespacedConfigMap({ name: names.configMap, namespace }).catch(ignoreMissing),
       core.deleteNamespacedSecret({ name: names.secret, namespace }).catch(ignoreMissing),
       core.deleteNamespacedSecret({ name: names.pullSecret, namespace }).catch(ignoreMissing),
+      // Per-step Secrets of step containers (normally deleted as each step starts).
+      core.deleteCollectionNamespacedSecret({ namespace, labelSelector: `${LABELS.pod}=${labelValue(pod.name)}` }).catch(ignoreMissing),
     ]);
   }
 

@@ -1,6 +1,8 @@
 import { ContainerModule } from 'inversify';
 import { TOKENS } from '@kact/core';
 import { connectToCluster, type KubeConnection, type KubeConnectionOptions } from './connection.js';
+import type { PodFileCopy } from './ephemeral-copy-in.js';
+import { StepContainers } from './ephemeral-step.js';
 import { KubeExecTransport } from './exec-transport.js';
 import { KubernetesJobBackend, type JobBackendSettings } from './kubernetes-job-backend.js';
 
@@ -10,6 +12,13 @@ export const KUBE_TOKENS = {
   Connection: Symbol.for('kact.kubernetes.Connection'),
   /** PodTransport: exec into job pods and read container state. */
   PodTransport: Symbol.for('kact.kubernetes.PodTransport'),
+  /** StepContainers: steps as ephemeral containers of the job pod (docker actions; the sidecar strategy). */
+  StepContainers: Symbol.for('kact.kubernetes.StepContainers'),
+  /**
+   * PodFileCopy, optional: how JobBackend.copyIn puts files into pods. Unbound: a tar over
+   * `pods/exec`. A strategy that must work without `pods/exec` binds its own.
+   */
+  PodFileCopy: Symbol.for('kact.kubernetes.PodFileCopy'),
 } as const;
 
 /**
@@ -22,6 +31,13 @@ export function kubernetesBackend(options: KubeConnectionOptions & JobBackendSet
     const transport = new KubeExecTransport(connection);
     bind(KUBE_TOKENS.Connection).toConstantValue(connection);
     bind(KUBE_TOKENS.PodTransport).toConstantValue(transport);
-    bind(TOKENS.JobBackend).toConstantValue(new KubernetesJobBackend(connection, transport, options));
+    bind(KUBE_TOKENS.StepContainers).toConstantValue(new StepContainers(connection));
+    // Resolved when first asked for, so a strategy module loaded after this one can supply PodFileCopy.
+    bind(TOKENS.JobBackend)
+      .toDynamicValue((context) => {
+        const files = context.get<PodFileCopy>(KUBE_TOKENS.PodFileCopy, { optional: true });
+        return new KubernetesJobBackend(connection, transport, { ...options, ...(files ? { files } : {}) });
+      })
+      .inSingletonScope();
   });
 }

@@ -6,6 +6,8 @@ export const LABELS = {
   runId: 'kact.dev/run-id',
   job: 'kact.dev/job',
   managedBy: 'app.kubernetes.io/managed-by',
+  /** On objects that belong to one job pod but are created while it runs (per-step Secrets): deleted with it. */
+  pod: 'kact.dev/pod',
 } as const;
 
 /** The static busybox every container can run, whatever its image (copied in by the init container). */
@@ -39,6 +41,11 @@ const VOLUMES: Array<{ name: string; path: string }> = [
   { name: 'kact-runtime', path: POD_PATHS.runtime },
 ];
 
+/** The pod's shared volumes as every container mounts them (ephemeral step containers too). */
+export function podVolumeMounts(): V1VolumeMount[] {
+  return VOLUMES.map((v) => ({ name: v.name, mountPath: v.path }));
+}
+
 /**
  * Puts the static busybox into the runtime volume. If the tools image has no busybox, a stand-in
  * script maps `busybox <applet> …` onto the image's own tools (`sh` → bash): enough for the runner
@@ -65,7 +72,7 @@ export function buildJobPod(request: JobPodRequest, settings: PodBuildSettings):
   const secretData: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.secrets)) secretData[objectKey(name)] = value;
 
-  const mounts: V1VolumeMount[] = VOLUMES.map((v) => ({ name: v.name, mountPath: v.path }));
+  const mounts = podVolumeMounts();
   const containers: V1Container[] = [];
   let hostname: string | undefined;
   const all = [request.main, ...request.services.map((s) => s.container), ...request.extra];
@@ -128,6 +135,10 @@ export function buildJobPod(request: JobPodRequest, settings: PodBuildSettings):
       enableServiceLinks: false,
       automountServiceAccountToken: false,
       terminationGracePeriodSeconds: 1,
+      // One PID namespace for the pod: the pause container is PID 1 and reaps orphans (each exec
+      // step would otherwise leave a zombie under the sleeper), and step containers, which the
+      // API cannot stop, can be signalled from a helper container (see ephemeral-step.ts).
+      shareProcessNamespace: true,
       ...(hostname ? { hostname } : {}),
       ...(aliases.length ? { hostAliases: [{ ip: '127.0.0.1', hostnames: aliases }] } : {}),
       ...(pullSecret ? { imagePullSecrets: [{ name: names.pullSecret }] } : {}),

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { inject, injectable, optional } from 'inversify';
 import { InfrastructureError, type ContainerStepRequest, type JobPod, type ProcessRequest, type ProcessResult, type StepStrategy } from '@kact/core';
-import { KUBE_TOKENS, POD_BUSYBOX, type ExecResult, type PodTransport } from '@kact/kubernetes';
+import { execFileCommands, KUBE_TOKENS, POD_BUSYBOX, runContainerStep, type ExecResult, type PodTransport, type StepContainers } from '@kact/kubernetes';
 import { encodeStep, newStepDir, type EncodedStep } from './step-request.js';
 import { StepStream, type Trailer } from './step-trailer.js';
 import { stepWrapperScript } from './step-wrapper.js';
@@ -40,6 +40,7 @@ export class ExecStepStrategy implements StepStrategy {
   constructor(
     @inject(KUBE_TOKENS.PodTransport) private readonly transport: PodTransport,
     @inject(EXEC_STRATEGY_SETTINGS) @optional() settings: ExecStrategySettings = {},
+    @inject(KUBE_TOKENS.StepContainers) @optional() private readonly containers?: StepContainers,
   ) {
     this.busybox = settings.busybox ?? POD_BUSYBOX;
     this.wrapper = stepWrapperScript(this.busybox);
@@ -93,8 +94,13 @@ export class ExecStepStrategy implements StepStrategy {
     }
   }
 
-  async runContainer(_pod: JobPod, request: ContainerStepRequest): Promise<ProcessResult> {
-    throw new InfrastructureError(`exec strategy: running ${request.image} as a step container is not implemented yet`);
+  /**
+   * An ephemeral container of the job pod (packages/kubernetes ephemeral-step.ts); the
+   * file-command files are created and read back with one exec each into the main container.
+   */
+  async runContainer(pod: JobPod, request: ContainerStepRequest, output: (chunk: string) => void, signal: AbortSignal): Promise<ProcessResult> {
+    if (!this.containers) throw new InfrastructureError(`exec strategy: no step containers bound (KUBE_TOKENS.StepContainers); cannot run ${request.image}`);
+    return runContainerStep(this.containers, execFileCommands(this.transport), pod, request, output, signal);
   }
 
   private wrapperArgv(mode: string, dir: string, ...rest: string[]): string[] {

@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
+import { InfrastructureError, type ContainerStepRequest, type JobPod, type ProcessResult } from '@kact/core';
+import type { StepContainers } from './ephemeral-step.js';
+import { parseFileRecords, PRINT_FILES_FUNCTION } from './file-records.js';
+import { POD_BUSYBOX } from './pod-builder.js';
+import type { PodRef, PodTransport } from './pod-transport.js';
+
+/** How a strategy gets at the file-command files of a container step (they live on the pod's volumes). */
+export interface FileCommandFiles {
+  /** Creates the files empty, with their folders, before the step starts. */
+  prepare(pod: JobPod, paths: string[]): Promise<void>;
+  /** Their contents after the step, in the order given. */
+  collect(pod: JobPod, paths: string[]): Promise<string[]>;
+}
+
+/**
+ * Runs a docker action / `docker://` step as an ephemeral container of the job pod: the image's
+ * own ENTRYPOINT unless the request overrides it, env through a per-step Secret, the pod's
+ * volumes. The strategy supplies how the file-command files are prepared and read back.
+ */
+export async function runContainerStep(
+  containers: StepContainers,
+  files: FileCommandFiles,
+  pod: JobPod,
+  request: ContainerStepRequest,
+  output: (chunk: string) => void,
+  signal: AbortSignal,
+): Promise<ProcessResult> {
+  const names = Object.keys(request.fileCommands);
+  const paths = names.map((name) => request.fileCommands[name]!);
+  if (paths.length) await files.prepare(pod, paths);
+  const decoder = new StringDecoder('utf8');
+  const result = await containers.run(
+    pod,
+    {
+      name: request.name,
+      image: request.image,
+      ...(request.entrypoint?.length ? { command: request.entrypoint } : {}),
+      args: request.args,
+      env: request.env,
+      workingDir: request.workingDirectory,
+      ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
+    },
+    {
+      signal,
+      onLog: (chunk) => {
+        const text = decoder.write(chunk);
+        if (text) output(text);
+      },
+    },
+  );
+  const rest = decoder.end();
+  if (rest) output(rest);
+  const contents = paths.length ? await files.collect(pod, paths) : [];
+  return {
+    exitCode: result.cancelled ? 130 : result.exitCode,
+    fileCommands: Object.fromEntries(names.map((name, i) => [name, contents[i] ?? ''])),
+    ...(result.timedOut ? { timedOut: true } : {}),
+    ...(result.oomKilled ? { killedBy: 'oom' as const } : {}),
+  };
+}
+
+const PREPARE_SCRIPT = `bb='${POD_BUSYBOX}'
+for f; do
+  $bb mkdir -p "\${f%/*}" && true > "$f" || exit 1
+  $bb chmod 0666 "$f" 2>/dev/null
+done`;
+
+const COLLECT_SCRIPT = `bb='${POD_BUSYBOX}'
+${PRINT_FILES_FUNCTION}
+print_files "$@"`;
+
+/**
+ * File-command files through `pods/exec` into a container of the pod (the exec strategy): one
+ * exec before the step, one after. World-writable, since the step's image may run as any user.
+ */
+export function execFileCommands(transport: PodTransport, container?: string): FileCommandFiles {
+  const run = async (pod: JobPod, argv: string[]) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const ref: PodRef = { name: pod.name, namespace: pod.namespace };
+    const result = await transport.exec(ref, container ?? pod.mainContainer, argv, { onStdout: (c) => out.push(c), onStderr: (c) => err.push(c) });
+    if (result.exitCode !== 0) {
+      throw new InfrastructureError(`file commands in ${pod.name}: ${Buffer.concat(err).toString('utf8').trim() || result.lostReason || `exit code ${result.exitCode}`}`);
+    }
+    return Buffer.concat(out).toString('utf8');
+  };
+  return {
+    async prepare(pod, paths) {
+      await run(pod, [POD_BUSYBOX, 'sh', '-c', PREPARE_SCRIPT, 'kact-files', ...paths]);
+    },
+    async collect(pod, paths) {
+      const marker = `kact-${randomBytes(12).toString('hex')}`;
+      const files = parseFileRecords(await run(pod, [POD_BUSYBOX, 'sh', '-c', COLLECT_SCRIPT, 'kact-files', marker, ...paths]), marker);
+      if (!files) throw new InfrastructureError(`file commands in ${pod.name}: the files could not be read back`);
+      return files;
+    },
+  };
+}
+
+export { PREPARE_SCRIPT as PREPARE_FILES_SCRIPT, COLLECT_SCRIPT as COLLECT_FILES_SCRIPT };
