@@ -10,6 +10,12 @@ export function containerPort(entry: string): number | undefined {
   return Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined;
 }
 
+/** The registry host of an image reference, as Docker reads it: `docker.io` without one. */
+export function registryOf(image: string): string {
+  const first = image.split('/')[0]!;
+  return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'docker.io';
+}
+
 /** DNS-1123 label from any text: lower-case, `-` for the rest, at most `max` characters. */
 export function dnsLabel(text: string, max = 63): string {
   const label = text.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, max).replace(/-+$/, '');
@@ -70,9 +76,17 @@ export function jobPodRequest(args: {
       },
     };
   });
-  const credentials = [container?.credentials, ...Object.values(job.services).map((s) => s.credentials)]
-    .filter((c): c is { username: string; password: string } => Boolean(c?.username && c?.password))
-    .map((c) => ({ server: '', username: toRunnerString(evaluateDeep(c.username, contexts, evaluation)), password: toRunnerString(evaluateDeep(c.password, contexts, evaluation)) }));
+  const withCredentials = [
+    { image: main.image, credentials: container?.credentials },
+    ...services.map((s, i) => ({ image: s.container.image, credentials: Object.values(job.services)[i]!.credentials })),
+  ];
+  const credentials = withCredentials
+    .filter((c): c is { image: string; credentials: { username: string; password: string } } => Boolean(c.credentials?.username && c.credentials?.password))
+    .map(({ image, credentials: c }) => ({
+      server: registryOf(image),
+      username: toRunnerString(evaluateDeep(c.username, contexts, evaluation)),
+      password: toRunnerString(evaluateDeep(c.password, contexts, evaluation)),
+    }));
   return {
     runId: args.runId,
     name: args.name,

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import type { StepsJob } from '@kact/model';
+import { containerPort, dnsLabel, jobPodRequest, registryOf } from './job-pod-request.js';
+
+const location = { file: 'w.yml', line: 1, column: 1 };
+const job = (extra: Partial<StepsJob>): StepsJob => ({ kind: 'steps', id: 'j', needs: [], env: {}, outputs: {}, runsOn: 'ubuntu-latest', services: {}, defaults: {}, steps: [], location, ...extra });
+const request = (j: StepsJob, secrets: Record<string, string> = {}) =>
+  jobPodRequest({ runId: 'r1', name: 'kact-r1-j', job: j, image: 'kact.local/runner:trixie', jobEnv: { CI: 'true' }, secrets, labels: {}, contexts: { secrets }, evaluation: {} });
+
+describe('jobPodRequest', () => {
+  it('runs steps in the runs-on image, or in the job container with its env and options', () => {
+    expect(request(job({})).main).toMatchObject({ name: 'runner', image: 'kact.local/runner:trixie', env: { CI: 'true' }, keepAlive: true });
+    const withContainer = request(job({ container: { image: 'debian:12', env: { A: '1' }, ports: [], volumes: [], options: '--user 1000' } }));
+    expect(withContainer.main).toMatchObject({ name: 'job', image: 'debian:12', env: { CI: 'true', A: '1' }, options: '--user 1000' });
+  });
+
+  it('adds a container per service with its container ports', () => {
+    const r = request(job({ services: { 'My-Redis': { image: 'redis:7', env: {}, ports: ['6379:6379', '8080:80/tcp'], volumes: [] } } }));
+    expect(r.services).toEqual([{ id: 'My-Redis', container: { name: 'svc-my-redis', image: 'redis:7', env: {}, ports: [6379, 80], keepAlive: false } }]);
+  });
+
+  it('keeps secrets out of container env and turns credentials into pull secrets for the right registry', () => {
+    const r = request(
+      job({ container: { image: 'ghcr.io/acme/build:1', env: {}, ports: [], volumes: [], credentials: { username: 'u', password: '${{ secrets.PW }}' } } }),
+      { PW: 'pw-value' },
+    );
+    expect(r.secrets).toEqual({ PW: 'pw-value' });
+    expect(JSON.stringify(r.main)).not.toContain('pw-value');
+    expect(r.imagePullCredentials).toEqual([{ server: 'ghcr.io', username: 'u', password: 'pw-value' }]);
+  });
+});
+
+describe('helpers', () => {
+  it.each([
+    ['6379', 6379],
+    ['8080:80', 80],
+    ['53:53/udp', 53],
+    ['nope', undefined],
+  ])('containerPort(%s) = %s', (entry, port) => expect(containerPort(entry)).toBe(port));
+  it('makes DNS labels', () => expect(dnsLabel('kact-ABC_def--x-')).toBe('kact-abc-def--x'));
+  it.each([
+    ['redis:7', 'docker.io'],
+    ['acme/app:1', 'docker.io'],
+    ['ghcr.io/acme/app', 'ghcr.io'],
+    ['localhost:5000/app', 'localhost:5000'],
+  ])('registryOf(%s) = %s', (image, registry) => expect(registryOf(image)).toBe(registry));
+});
