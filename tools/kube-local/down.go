@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -29,10 +30,23 @@ func (c *cluster) down() error {
 		logf("nothing to do: no cluster at %s", c.stateDir)
 		return nil
 	}
-	// 1. kubelet first so it does not restart pods, then the control plane.
-	for _, name := range []string{"kubelet", "scheduler", "controller-manager", "apiserver", "etcd"} {
-		c.stop(name, 5*time.Second)
+	last := time.Now()
+	lap := func(what string) { // report slow phases
+		if d := time.Since(last); d > 700*time.Millisecond {
+			logf("down: %s took %s", what, d.Round(time.Millisecond))
+		}
+		last = time.Now()
 	}
+	// 1. kubelet first so it does not restart pods, then the control plane.
+	c.stop("kubelet", 5*time.Second)
+	var wg sync.WaitGroup
+	for _, name := range []string{"scheduler", "controller-manager", "apiserver"} {
+		wg.Add(1)
+		go func(name string) { defer wg.Done(); c.stop(name, 5*time.Second) }(name)
+	}
+	wg.Wait()
+	c.stop("etcd", 5*time.Second)
+	lap("stopping kubelet and control plane")
 	// 2. remove every pod sandbox through CRI (tears down pod networking and
 	//    mounts properly); start containerd for that if it died.
 	if _, err := os.Stat(c.path("containerd", "config.toml")); err == nil {
@@ -47,8 +61,10 @@ func (c *cluster) down() error {
 		if err := removeAllPods(c.containerdSock()); err != nil {
 			logf("warning: removing pods through CRI: %v", err)
 		}
+		lap("removing pods")
 	}
 	c.stop("containerd", 5*time.Second)
+	lap("stopping containerd")
 	// 3. anything left: shims, container processes, strays.
 	for _, pid := range c.ourProcesses() {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
@@ -57,6 +73,7 @@ func (c *cluster) down() error {
 	for _, pid := range c.ourProcesses() {
 		stopPid(pid, time.Second)
 	}
+	lap("killing leftovers")
 	// 4. mounts under the state dir (deepest first), CNI network namespaces.
 	if err := unmountUnder(c.stateDir); err != nil {
 		logf("warning: %v", err)
@@ -68,6 +85,7 @@ func (c *cluster) down() error {
 		}
 	}
 	c.restoreIptables()
+	lap("network cleanup")
 	cache, _ := filepath.Glob("/var/lib/cni/results/" + cniNetName + "-*")
 	for _, f := range cache {
 		os.Remove(f)
@@ -134,14 +152,23 @@ func removeAllPods(sock string) error {
 	if err != nil {
 		return err
 	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
 	for _, sb := range sbs.Items {
-		if _, err := rt.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: sb.Id}); err != nil {
-			logf("warning: stop sandbox %s: %v", sb.Id, err)
-		}
-		if _, err := rt.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: sb.Id}); err != nil {
-			logf("warning: remove sandbox %s: %v", sb.Id, err)
-		}
+		wg.Add(1)
+		go func(id string) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if _, err := rt.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: id}); err != nil {
+				logf("warning: stop sandbox %s: %v", id, err)
+			}
+			if _, err := rt.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: id}); err != nil {
+				logf("warning: remove sandbox %s: %v", id, err)
+			}
+		}(sb.Id)
 	}
+	wg.Wait()
 	cs, err := rt.ListContainers(ctx, &runtimeapi.ListContainersRequest{})
 	if err == nil {
 		for _, ct := range cs.Containers {
