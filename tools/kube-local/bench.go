@@ -25,6 +25,7 @@ func runBench(args []string) int {
 	image := fs.String("image", "kact.local/runner:trixie", "image of the benchmark pod")
 	n := fs.Int("n", 200, "exec calls")
 	pods := fs.Int("pods", 5, "pods to create (start-time samples)")
+	spdy := fs.Bool("spdy", false, "exec over SPDY instead of WebSocket")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -87,7 +88,12 @@ func runBench(args []string) int {
 			VersionedParams(&corev1.PodExecOptions{Container: "c", Command: []string{"sh", "-c", "echo out; echo err >&2; exit 3"},
 				Stdout: true, Stderr: true}, scheme.ParameterCodec)
 		t := time.Now()
-		ex, err := remotecommand.NewWebSocketExecutor(cfg, "GET", req.URL().String())
+		var ex remotecommand.Executor
+		if *spdy {
+			ex, err = remotecommand.NewSPDYExecutor(cfg, "POST", req.URL())
+		} else {
+			ex, err = remotecommand.NewWebSocketExecutor(cfg, "GET", req.URL().String())
+		}
 		if err != nil {
 			logf("exec: %v", err)
 			return 1

@@ -86,6 +86,16 @@ func (c *cluster) up() error {
 	if _, err := os.Stat(c.path("cluster.json")); err == nil {
 		if c.healthy() {
 			step("reusing the healthy cluster at %s", c.stateDir)
+			if c.images != "" { // pick up images rebuilt since
+				t := time.Now()
+				n, err := c.importImages(c.images)
+				if err != nil {
+					return fmt.Errorf("importing images: %w", err)
+				}
+				if n > 0 {
+					step("imported %d new image(s) from %s in %s", n, c.images, time.Since(t).Round(time.Millisecond))
+				}
+			}
 			return nil
 		}
 		step("found a stale or half-started cluster in %s: cleaning it up first", c.stateDir)
