@@ -14,6 +14,7 @@ import { workspaceExcludes } from '../workspace/workspace-files.js';
 import type { Cancellation } from './cancellation.js';
 import { defaultJobEnv, runnerContext } from './default-env.js';
 import type { JobEnvironment, StepOptions, StepScope } from './job-environment.js';
+import { dispatchInputs } from './dispatch-inputs.js';
 import { dnsLabel, jobPodRequest } from './job-pod-request.js';
 import { JobState } from './job-state.js';
 import { runPreSteps, runPostSteps } from './pre-post-steps.js';
@@ -80,6 +81,7 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
   const github: Record<string, Value> = { ...(options.contexts.github as Record<string, Value>), job: job.id, workflow: planned.workflow.name, workspace: POD_PATHS.workspace };
   const contexts: Contexts = {
     ...options.contexts,
+    inputs: dispatchInputs(planned.workflow, String(github.event_name ?? ''), (options.contexts.inputs ?? {}) as Record<string, Value>),
     github,
     matrix: leg.leg.matrix,
     needs: leg.needs as unknown as Value,

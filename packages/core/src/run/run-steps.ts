@@ -52,7 +52,8 @@ async function runStep(job: JobEnvironment, step: Step, scope: StepScope): Promi
   } catch {
     name = step.name ?? name;
   }
-  const ref: StepRef = { index: job.results.length, name: `${scope.namePrefix ?? ''}${name}`, stage: 'main' };
+  // Masked now: a value an earlier step passed to ::add-mask:: may stand in the step's name.
+  const ref: StepRef = { index: job.results.length, name: job.masker.mask(`${scope.namePrefix ?? ''}${name}`), stage: 'main' };
 
   let result: StepOutcome;
   let continueOnError = false;
