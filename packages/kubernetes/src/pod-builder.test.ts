@@ -36,6 +36,12 @@ describe('buildJobPod', () => {
     expect(spec.initContainers![0]!.volumeMounts).toEqual([{ name: 'kact-runtime', mountPath: POD_PATHS.runtime }]);
   });
 
+  it('mounts the tool cache from a PersistentVolumeClaim when one is named (--tool-cache-pvc)', () => {
+    const withClaim = buildJobPod({ ...request(), toolCacheClaim: 'tool-cache' }, { namespace: 'ci', toolsImage: 'kact.local/runner:trixie' }).pod.spec!;
+    expect(withClaim.volumes!.find((v) => v.persistentVolumeClaim)).toEqual({ name: 'kact-tool-cache', persistentVolumeClaim: { claimName: 'tool-cache' } });
+    expect(withClaim.volumes!.filter((v) => v.emptyDir)).toHaveLength(4);
+  });
+
   it('keeps keepAlive containers alive with the pod busybox, services keep their entrypoint', () => {
     expect(runner).toMatchObject({ command: [POD_BUSYBOX, 'sleep', '2147483647'], args: [], imagePullPolicy: 'IfNotPresent', resources: { limits: { cpu: '2000m' } } });
     expect(redis!.command).toBeUndefined();

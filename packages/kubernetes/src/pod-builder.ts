@@ -116,7 +116,11 @@ export function buildJobPod(request: JobPodRequest, settings: PodBuildSettings):
     if (!ok) warnings.push(`service ${id}: not a valid host name; reachable on localhost only`);
     return ok;
   });
-  const volumes: V1Volume[] = VOLUMES.map((v) => ({ name: v.name, emptyDir: {} }));
+  // The tool cache may outlive the job on a PersistentVolumeClaim (`--tool-cache-pvc`); the
+  // rest is the job's own.
+  const volumes: V1Volume[] = VOLUMES.map((v) =>
+    v.path === POD_PATHS.toolCache && request.toolCacheClaim ? { name: v.name, persistentVolumeClaim: { claimName: request.toolCacheClaim } } : { name: v.name, emptyDir: {} },
+  );
   const pullSecret = request.imagePullCredentials?.length
     ? {
         apiVersion: 'v1',

@@ -30,6 +30,7 @@ export interface ExecuteFlags {
   kubeconfig?: string;
   context?: string;
   namespace?: string;
+  toolCachePvc?: string;
   debug: boolean;
   actCompat: boolean;
   verbose?: boolean;
@@ -93,6 +94,7 @@ export async function executeRun(inputs: RunInputs, plan: Plan, flags: ExecuteFl
       { backend, strategy, actions, events: composeReporters(...reporters) },
       {
         runId,
+        ...(flags.toolCachePvc ? { toolCacheClaim: flags.toolCachePvc } : {}),
         repoRoot: inputs.repoRoot,
         debug: flags.debug || inputs.secrets.ACTIONS_STEP_DEBUG === 'true' || (inputs.contexts.vars as Record<string, string>).ACTIONS_STEP_DEBUG === 'true',
         actCompat: flags.actCompat,

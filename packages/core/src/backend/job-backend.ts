@@ -49,6 +49,8 @@ export interface JobPodRequest {
   /** Secret values for the job's Secret; never placed in the pod spec or a ConfigMap. */
   secrets: Record<string, string>;
   imagePullCredentials?: RegistryCredentials[];
+  /** A PersistentVolumeClaim to mount as the tool cache (kept between runs) instead of an emptyDir. */
+  toolCacheClaim?: string;
 }
 
 export interface ServiceEndpoint {

@@ -34,6 +34,8 @@ export interface JobRunnerDeps {
 
 export interface JobRunOptions extends StepOptions {
   runId: string;
+  /** `--tool-cache-pvc`: a claim mounted as RUNNER_TOOL_CACHE, kept between runs. */
+  toolCacheClaim?: string;
   /** Run-wide contexts: github, vars, secrets, inputs, and env from --env. */
   contexts: Contexts;
   secrets: Record<string, string>;
@@ -124,6 +126,7 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
       contexts: { ...contexts, env },
       evaluation,
     });
+    if (options.toolCacheClaim) request.toolCacheClaim = options.toolCacheClaim;
     deps.events.jobInfo?.(ref, `starting pod ${name} (${request.main.image}${request.services.length ? ` + ${request.services.map((s) => s.id).join(', ')}` : ''})`);
     pod = await deps.backend.startJob(request, jobCancellation.signal);
     for (const warning of pod.warnings ?? []) deps.events.jobInfo?.(ref, `warning: ${warning}`);
