@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { benchCommand, type BenchFlags } from './commands/bench.js';
 import { clusterCommand } from './commands/cluster.js';
 import { evalCommand, type EvalFlags } from './commands/eval.js';
 import { gcCommand } from './commands/gc.js';
@@ -80,6 +81,18 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
     .option('--status <status>', 'job status seen by success()/failure()/cancelled()', 'success')
     .option('--workspace <dir>', 'directory hashFiles() reads', '.')
     .action(async (expression: string, flags: EvalFlags) => io.out(await evalCommand(expression, flags)));
+  program
+    .command('bench')
+    .description('measure step strategies side by side on the cluster: per-step overhead, job start, matrix and log throughput, RSS')
+    .option('--strategies <names>', 'step strategies to compare, comma-separated (unavailable ones are reported and skipped)', 'exec,sidecar')
+    .option('--repeat <n>', 'repetitions of every scenario under every strategy', '3')
+    .option('--out <dir>', 'where results.md, results.json and results.svg go', 'bench-results')
+    .option('--scenarios <names>', 'comma-separated: steps, job-start, matrix, rss-20, env-500, log-50mb (default: all)')
+    .option('--concurrent-jobs <n>', 'job legs running at once in the matrix scenarios', '4')
+    .option('--kubeconfig <file>', 'kubeconfig')
+    .option('--context <name>', 'kubeconfig context')
+    .option('--namespace <name>', 'namespace for job pods')
+    .action(async (flags: BenchFlags) => exit(await benchCommand(flags, io)));
   return program;
 }
 

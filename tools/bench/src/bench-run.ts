@@ -1,0 +1,212 @@
+import { cpus, loadavg } from 'node:os';
+import { ActionStore, Cancellation, newRunId, runPlan, type JobBackend, type RunResult, type StepStrategy } from '@kact/core';
+import type { KubeConnection } from '@kact/kubernetes';
+import { measureRawExec } from './raw-exec.js';
+import { sampleRss, type RssReading } from './rss-sampler.js';
+import { createScenarioRepo, type ScenarioRepo } from './scenario-repo.js';
+import { SCENARIOS, type ScenarioName } from './scenarios.js';
+import { SilentEvents, type LogCheck } from './silent-events.js';
+import { LOG_SHAPE } from './workflows.js';
+
+/** A step strategy ready to run jobs: what the composition root built for its name. */
+export interface StrategyTarget {
+  name: string;
+  backend: JobBackend;
+  strategy: StepStrategy;
+  connection: KubeConnection;
+}
+
+/** A strategy asked for that could not be set up; the bench goes on without it. */
+export interface UnavailableStrategy {
+  name: string;
+  reason: string;
+}
+
+export interface BenchOptions {
+  targets: StrategyTarget[];
+  unavailable?: UnavailableStrategy[];
+  scenarios: ScenarioName[];
+  repeat: number;
+  /** `--concurrent-jobs` for the runs (matrix scenarios). */
+  concurrentJobs: number;
+  /** Raw `exec true` round-trips per repetition (the overhead baseline). */
+  rawExecCount?: number;
+  /** How the baseline is measured (tests replace the cluster's exec). */
+  rawExec?: typeof measureRawExec;
+  /** One line per finished run, for a person watching. */
+  progress?: (line: string) => void;
+  /** Marks a run as live for `kact gc` while it runs; returns the function that forgets it. */
+  registerRun?: (runId: string) => () => void;
+  cancellation?: Cancellation;
+}
+
+/** One scenario run under one strategy. */
+export interface RunSample {
+  scenario: ScenarioName;
+  strategy: string;
+  repetition: number;
+  runId: string;
+  ok: boolean;
+  error?: string;
+  wallMs: number;
+  /** Metric id → samples (empty when the run failed). */
+  values: Record<string, number[]>;
+  log?: LogCheck;
+  rss?: RssReading;
+}
+
+export interface RawExecSamples {
+  repetition: number;
+  runId: string;
+  samples: number[];
+  failures: string[];
+  error?: string;
+}
+
+/** Everything a bench measured: the JSON file, and what the table and chart are drawn from. */
+export interface BenchResults {
+  kind: 'kact-bench';
+  version: 1;
+  startedAt: string;
+  finishedAt: string;
+  host: { cpus: number; node: string; loadavgBefore: number[]; loadavgAfter: number[] };
+  cluster?: { server: string; context: string; namespace: string };
+  repeat: number;
+  concurrentJobs: number;
+  strategies: string[];
+  unavailable: UnavailableStrategy[];
+  scenarios: ScenarioName[];
+  rawExec: RawExecSamples[];
+  runs: RunSample[];
+  cancelled: boolean;
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+/** Why a run did not succeed, in one line: job errors, failed steps, kact's last messages. */
+function failureOf(result: RunResult, events: SilentEvents): string {
+  const reasons = result.jobs.flatMap((j) => [
+    ...(j.error ? [`${j.name}: ${j.error}`] : []),
+    ...j.steps.filter((s) => s.conclusion === 'failure').map((s) => `${j.name} / ${s.name}: ${s.error ?? 'failed'}`),
+  ]);
+  const why = reasons.length > 0 ? reasons : events.messages.slice(-3);
+  return `run ${result.result}: ${why.slice(0, 3).join('; ') || 'no reason given'}`;
+}
+
+async function runScenario(target: StrategyTarget, repo: ScenarioRepo, name: ScenarioName, repetition: number, options: BenchOptions): Promise<RunSample> {
+  const scenario = SCENARIOS[name];
+  const runId = newRunId();
+  const events = new SilentEvents(LOG_SHAPE.width);
+  const actions = new ActionStore({ repoRoot: repo.root, actionsUrl: 'https://github.com', cacheDir: `${repo.root}/.actions`, offline: true });
+  const forget = options.registerRun?.(runId) ?? (() => undefined);
+  const rss = scenario.sampleRss ? sampleRss(100) : undefined;
+  const started = performance.now();
+  const sample: RunSample = { scenario: name, strategy: target.name, repetition, runId, ok: false, wallMs: 0, values: {} };
+  try {
+    const result = await runPlan(
+      repo.plans.get(name)!,
+      { backend: target.backend, strategy: target.strategy, actions, events },
+      {
+        runId,
+        repoRoot: repo.root,
+        debug: false,
+        actCompat: false,
+        contexts: repo.contexts,
+        secrets: {},
+        event: 'push',
+        concurrentJobs: scenario.concurrentJobs ?? options.concurrentJobs,
+        platforms: repo.platforms,
+        matrixFilter: {},
+      },
+      (options.cancellation ?? new Cancellation()).child(),
+    );
+    sample.wallMs = round(performance.now() - started);
+    const reading = rss?.stop();
+    if (reading) sample.rss = reading;
+    const measured = scenario.measure({ result, events, ...(reading ? { rss: reading } : {}) });
+    if (measured.log) sample.log = measured.log;
+    if (result.result === 'success') {
+      sample.ok = true;
+      sample.values = Object.fromEntries(Object.entries(measured.values).map(([id, values]) => [id, values.map(round)]));
+    } else sample.error = failureOf(result, events);
+  } catch (err) {
+    rss?.stop();
+    sample.wallMs = round(performance.now() - started);
+    sample.error = err instanceof Error ? err.message : String(err);
+  } finally {
+    forget();
+  }
+  return sample;
+}
+
+function describeSample(s: RunSample, repeat: number): string {
+  const head = `[${s.repetition}/${repeat}] ${s.scenario} ${s.strategy}: ${(s.wallMs / 1000).toFixed(1)} s`;
+  if (!s.ok) return `${head}, FAILED: ${s.error}`;
+  const log = s.log ? (s.log.ok ? ', log bytes ok' : `, LOG MISMATCH: ${s.log.deliveredBytes} of ${s.log.printedBytes} bytes delivered`) : '';
+  return `${head}${log}`;
+}
+
+/**
+ * Runs every scenario under every strategy, interleaved (each scenario under each strategy in
+ * turn, then the next scenario) and repeated, with the raw exec baseline at the start of each
+ * repetition. A failed run is a sample with its error; it never stops the bench.
+ */
+export async function runBench(options: BenchOptions): Promise<BenchResults> {
+  const startedAt = new Date().toISOString();
+  const loadavgBefore = loadavg().map(round);
+  const say = options.progress ?? (() => undefined);
+  const cancellation = options.cancellation ?? new Cancellation();
+  const results: BenchResults = {
+    kind: 'kact-bench',
+    version: 1,
+    startedAt,
+    finishedAt: startedAt,
+    host: { cpus: cpus().length, node: process.version, loadavgBefore, loadavgAfter: loadavgBefore },
+    repeat: options.repeat,
+    concurrentJobs: options.concurrentJobs,
+    strategies: options.targets.map((t) => t.name),
+    unavailable: options.unavailable ?? [],
+    scenarios: options.scenarios,
+    rawExec: [],
+    runs: [],
+    cancelled: false,
+  };
+  const first = options.targets[0];
+  if (first) results.cluster = { server: first.connection.server, context: first.connection.context, namespace: first.connection.namespace };
+  if (!first || options.scenarios.length === 0) return results;
+
+  const repo = await createScenarioRepo(options.scenarios);
+  try {
+    for (let repetition = 1; repetition <= options.repeat && !cancellation.cancelled; repetition++) {
+      if (options.scenarios.includes('steps')) {
+        const runId = newRunId();
+        const forget = options.registerRun?.(runId) ?? (() => undefined);
+        try {
+          const raw = await (options.rawExec ?? measureRawExec)(first.backend, first.connection, { runId, count: options.rawExecCount ?? 200, signal: cancellation.signal });
+          results.rawExec.push({ repetition, runId, samples: raw.samples.map(round), failures: raw.failures });
+          say(`[${repetition}/${options.repeat}] raw exec: ${raw.samples.length} round-trips${raw.failures.length ? `, ${raw.failures.length} failed` : ''}`);
+        } catch (err) {
+          const error = err instanceof Error ? err.message : String(err);
+          results.rawExec.push({ repetition, runId, samples: [], failures: [], error });
+          say(`[${repetition}/${options.repeat}] raw exec FAILED: ${error}`);
+        } finally {
+          forget();
+        }
+      }
+      for (const name of options.scenarios) {
+        for (const target of options.targets) {
+          if (cancellation.cancelled) break;
+          const sample = await runScenario(target, repo, name, repetition, options);
+          results.runs.push(sample);
+          say(describeSample(sample, options.repeat));
+        }
+      }
+    }
+  } finally {
+    await repo.remove();
+  }
+  results.cancelled = cancellation.cancelled;
+  results.finishedAt = new Date().toISOString();
+  results.host.loadavgAfter = loadavg().map(round);
+  return results;
+}

@@ -1,0 +1,71 @@
+import type { BenchResults } from '../bench-run.js';
+import type { BenchSummary, Cell } from '../summary.js';
+import { formatNumber, formatRatio, formatValue } from './format.js';
+
+const escapeCell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+function cellText(cell: Cell | undefined, pick: 'p50' | 'p95'): string {
+  if (!cell || cell.runs === 0) return 'not run';
+  if (!cell.summary) return 'failed';
+  return `${formatNumber(cell.summary[pick])}${cell.failed > 0 ? ' †' : ''}`;
+}
+
+/** The scenario × strategy table: p50 and p95 per strategy, and each strategy's p50 over the first's. */
+export function renderTable(summary: BenchSummary): string {
+  const [base, ...others] = summary.strategies;
+  if (!base) return '_no strategy could run_\n';
+  const head = ['scenario', 'metric', 'unit', ...summary.strategies.flatMap((s) => [`${s} p50`, `${s} p95`]), ...others.map((s) => `${s} ÷ ${base} (p50)`)];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 3 ? ' --- ' : ' ---: ')).join('|')}|`];
+  for (const row of summary.rows) {
+    const p50 = (s: string) => row.cells[s]?.summary?.p50;
+    const cells = [
+      row.metric.scenario,
+      `${row.metric.label}${row.metric.better === 'higher' ? ' (higher is better)' : ''}`,
+      row.metric.unit,
+      ...summary.strategies.flatMap((s) => [cellText(row.cells[s], 'p50'), cellText(row.cells[s], 'p95')]),
+      ...others.map((s) => formatRatio(p50(s), p50(base))),
+    ];
+    lines.push(`| ${cells.map(escapeCell).join(' | ')} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The notes under the table: baseline, goals, the log byte check, and what did not run. */
+export function renderNotes(summary: BenchSummary, results: BenchResults): string {
+  const out: string[] = [];
+  if (summary.rawExec) {
+    out.push(`- Raw exec round-trip (\`exec true\` into a running runner container, ${summary.rawExec.n} samples): p50 ${formatValue(summary.rawExec.p50, 'ms')}, p95 ${formatValue(summary.rawExec.p95, 'ms')}. Overhead = step duration − raw p50.`);
+  }
+  for (const t of summary.targets) {
+    out.push(`- ${t.met ? 'met' : '**MISSED**'}: ${t.strategy} ${t.metric.label} p50 ${formatValue(t.p50, t.metric.unit)} ${t.metric.better === 'lower' ? '≤' : '≥'} ${formatValue(t.target, t.metric.unit)}`);
+  }
+  for (const strategy of summary.strategies) {
+    const checks = summary.logChecks.filter((c) => c.strategy === strategy);
+    if (checks.length === 0) continue;
+    const bad = checks.filter((c) => !c.check.ok);
+    const printed = checks[0]!.check.printedBytes;
+    if (bad.length === 0) out.push(`- log bytes: ${strategy} delivered all ${printed} printed bytes (${checks[0]!.check.expectedLines} lines) in ${checks.length} of ${checks.length} runs`);
+    for (const c of bad) {
+      out.push(
+        `- **LOG MISMATCH**: ${strategy} run ${c.repetition} delivered ${c.check.deliveredBytes} of ${c.check.printedBytes} bytes ` +
+          `(${c.check.deliveredBytes - c.check.printedBytes} difference), ${c.check.deliveredLines} lines of ${c.check.expectedLines}, ${c.check.otherLines} not whole payload lines`,
+      );
+    }
+  }
+  for (const u of summary.unavailable) out.push(`- ${u.name}: not measured, unavailable: ${u.reason}`);
+  for (const f of summary.failures) out.push(`- † ${f.scenario} under ${f.strategy}, run ${f.repetition} failed (left out): ${f.error}`);
+  for (const r of results.rawExec.filter((r) => r.error || r.failures.length > 0)) {
+    out.push(`- raw exec, run ${r.repetition}: ${r.error ?? `${r.failures.length} round-trips failed (${r.failures[0]})`}`);
+  }
+  const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(', ');
+  out.push(
+    `- ${results.repeat} repetition(s), interleaved by strategy; --concurrent-jobs ${results.concurrentJobs}; ${results.host.cpus} CPUs, Node ${results.host.node}; ` +
+      `load average ${load(results.host.loadavgBefore)} at the start, ${load(results.host.loadavgAfter)} at the end; ${results.startedAt}${results.cancelled ? '; CANCELLED before the end' : ''}`,
+  );
+  return `${out.join('\n')}\n`;
+}
+
+/** The whole markdown: table then notes. */
+export function renderMarkdown(summary: BenchSummary, results: BenchResults): string {
+  return `${renderTable(summary)}\n${renderNotes(summary, results)}`;
+}

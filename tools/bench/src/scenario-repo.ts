@@ -1,0 +1,45 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Contexts } from '@kact/expressions';
+import { defaultPlatforms, githubContext, plan, readGitInfo, type Plan, type PlatformMap } from '@kact/core';
+import { loadWorkflows } from '@kact/model';
+import { SCENARIOS, type ScenarioName } from './scenarios.js';
+
+/** A throwaway repository holding one workflow per scenario, planned as `kact run` would. */
+export interface ScenarioRepo {
+  root: string;
+  contexts: Contexts;
+  platforms: PlatformMap;
+  plans: Map<ScenarioName, Plan>;
+  remove(): Promise<void>;
+}
+
+/** Writes the scenarios' workflows into a temp folder and plans each for a push event. */
+export async function createScenarioRepo(scenarios: readonly ScenarioName[]): Promise<ScenarioRepo> {
+  const root = await mkdtemp(join(tmpdir(), 'kact-bench-'));
+  try {
+    const dir = join(root, '.github', 'workflows');
+    await mkdir(dir, { recursive: true });
+    const platforms = defaultPlatforms();
+    const git = await readGitInfo(root);
+    const contexts: Contexts = {
+      github: githubContext({ git, eventName: 'push', event: {} }),
+      vars: {},
+      secrets: { GITHUB_TOKEN: '' },
+      inputs: {},
+      env: {},
+    };
+    const plans = new Map<ScenarioName, Plan>();
+    for (const name of scenarios) {
+      const file = join(dir, `${name}.yml`);
+      await writeFile(file, SCENARIOS[name].workflow());
+      const workflows = await loadWorkflows(file, { repoRoot: root });
+      plans.set(name, plan(workflows, { event: 'push', matrixFilter: {}, contexts, platforms }));
+    }
+    return { root, contexts, platforms, plans, remove: () => rm(root, { recursive: true, force: true }) };
+  } catch (err) {
+    await rm(root, { recursive: true, force: true });
+    throw err;
+  }
+}
