@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JobBackend, JobPod, ProcessResult, StepStrategy } from '@kact/core';
+import { Cancellation, type JobBackend, type JobPod, type ProcessResult, type StepStrategy } from '@kact/core';
 import type { KubeConnection } from '@kact/kubernetes';
 import { runBench, type StrategyTarget } from './bench-run.js';
 
@@ -107,5 +107,19 @@ describe('runBench', () => {
     const none = await runBench({ targets: [], scenarios: ['steps'], repeat: 3, concurrentJobs: 4 });
     expect(none.runs).toEqual([]);
     expect(none.cluster).toBeUndefined();
+  });
+
+  it('stops after the running scenario when cancelled, and says so', async () => {
+    const cancellation = new Cancellation();
+    const results = await runBench({
+      targets: [fakeTarget('exec'), fakeTarget('sidecar')],
+      scenarios: ['env-500', 'matrix'],
+      repeat: 3,
+      concurrentJobs: 4,
+      cancellation,
+      progress: () => cancellation.request(),
+    });
+    expect(results.runs.map((r) => `${r.scenario} ${r.strategy}`)).toEqual(['env-500 exec']);
+    expect(results.cancelled).toBe(true);
   });
 });

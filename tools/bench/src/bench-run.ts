@@ -99,6 +99,7 @@ async function runScenario(target: StrategyTarget, repo: ScenarioRepo, name: Sce
   const events = new SilentEvents(LOG_SHAPE.width);
   const actions = new ActionStore({ repoRoot: repo.root, actionsUrl: 'https://github.com', cacheDir: `${repo.root}/.actions`, offline: true });
   const forget = options.registerRun?.(runId) ?? (() => undefined);
+  const { cancellation: runCancellation, unlink } = linkedCancellation(options.cancellation);
   const rss = scenario.sampleRss ? sampleRss(100) : undefined;
   const started = performance.now();
   const sample: RunSample = { scenario: name, strategy: target.name, repetition, runId, ok: false, wallMs: 0, values: {} };
@@ -118,7 +119,7 @@ async function runScenario(target: StrategyTarget, repo: ScenarioRepo, name: Sce
         platforms: repo.platforms,
         matrixFilter: {},
       },
-      (options.cancellation ?? new Cancellation()).child(),
+      runCancellation,
     );
     sample.wallMs = round(performance.now() - started);
     const reading = rss?.stop();
@@ -134,9 +135,36 @@ async function runScenario(target: StrategyTarget, repo: ScenarioRepo, name: Sce
     sample.wallMs = round(performance.now() - started);
     sample.error = err instanceof Error ? err.message : String(err);
   } finally {
+    unlink();
     forget();
   }
   return sample;
+}
+
+/**
+ * A run's own cancellation, following the bench's (first request cancels, second forces) only
+ * while the run lasts: `Cancellation.child()` would leave two listeners per run on the bench's
+ * signals.
+ */
+function linkedCancellation(parent: Cancellation | undefined): { cancellation: Cancellation; unlink: () => void } {
+  const cancellation = new Cancellation();
+  if (!parent) return { cancellation, unlink: () => undefined };
+  const onCancel = () => void cancellation.request();
+  const onForce = () => {
+    if (!cancellation.cancelled) cancellation.request();
+    cancellation.request();
+  };
+  if (parent.forceSignal.aborted) onForce();
+  else if (parent.cancelled) onCancel();
+  parent.signal.addEventListener('abort', onCancel, { once: true });
+  parent.forceSignal.addEventListener('abort', onForce, { once: true });
+  return {
+    cancellation,
+    unlink: () => {
+      parent.signal.removeEventListener('abort', onCancel);
+      parent.forceSignal.removeEventListener('abort', onForce);
+    },
+  };
 }
 
 function describeSample(s: RunSample, repeat: number): string {
