@@ -46,6 +46,7 @@ describe('renderMarkdown notes', () => {
     expect(text).toContain('- wasm: not measured, unavailable: no such strategy');
     expect(text).toContain('- † matrix under sidecar, run 2 failed (left out): run failure: matrix (3): pod <gone> & "lost"');
     expect(text).toContain('load average 1.50, 2.00, 2.50 at the start');
+    expect(text).toContain('it was already 90.0–90.0 MiB when the rss-20 runs started');
   });
 
   it('marks a missed goal', () => {

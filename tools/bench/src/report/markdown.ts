@@ -52,6 +52,13 @@ export function renderNotes(summary: BenchSummary, results: BenchResults): strin
       );
     }
   }
+  const rssRuns = results.runs.filter((r) => r.ok && r.rss);
+  if (rssRuns.length > 0) {
+    const starts = rssRuns.map((r) => r.rss!.startMiB);
+    out.push(
+      `- RSS is the bench process's own (kact runs in it), sampled every 100 ms; it was already ${formatNumber(Math.min(...starts))}–${formatNumber(Math.max(...starts))} MiB when the ${rssRuns[0]!.scenario} runs started (after the scenarios before them), so the peak is an upper bound for a fresh \`kact run\`.`,
+    );
+  }
   for (const u of summary.unavailable) out.push(`- ${u.name}: not measured, unavailable: ${u.reason}`);
   for (const f of summary.failures) out.push(`- † ${f.scenario} under ${f.strategy}, run ${f.repetition} failed (left out): ${f.error}`);
   for (const r of results.rawExec.filter((r) => r.error || r.failures.length > 0)) {
