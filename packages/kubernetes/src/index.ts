@@ -14,6 +14,6 @@ export { readContainerLog, type LogReadOptions, type LogReadResult } from './con
 export { watchPod, type PodUpdates } from './pod-updates.js';
 export { STOP_SCRIPT, bareContainerId } from './container-stop.js';
 export { StepContainerError, StepContainers, type JobPodSpec, type StepContainerIo, type StepContainerResult, type StepContainerSettings, type StepContainerSpec } from './ephemeral-step.js';
-export { execFileCommands, runContainerStep, type FileCommandFiles } from './container-step.js';
+export { COLLECT_FILES_SCRIPT, execFileCommands, PREPARE_FILES_SCRIPT, runContainerStep, type FileCommandFiles } from './container-step.js';
 export { parseFileRecords, PRINT_FILES_FUNCTION } from './file-records.js';
 export { DEFAULT_COPY_MAX_BYTES, EphemeralCopyIn, type EphemeralCopySettings, type PodFileCopy } from './ephemeral-copy-in.js';

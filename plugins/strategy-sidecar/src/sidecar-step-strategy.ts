@@ -1,0 +1,139 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { inject, injectable, optional } from 'inversify';
+import type { V1Container, V1EnvVar } from '@kubernetes/client-node';
+import { InfrastructureError, type ContainerStepRequest, type JobPod, type ProcessRequest, type ProcessResult, type StepStrategy } from '@kact/core';
+import { KUBE_TOKENS, POD_BUSYBOX, runContainerStep, type KubeConnection, type StepContainers } from '@kact/kubernetes';
+import { sidecarFileCommands } from './sidecar-files.js';
+import { SidecarLog } from './sidecar-log.js';
+import { encodeSidecarStep } from './sidecar-request.js';
+import { sidecarWrapperScript } from './sidecar-wrapper.js';
+
+export interface SidecarStrategySettings {
+  /** How long past a step's own timeout (which the wrapper enforces) before its container is stopped from outside. */
+  stopBackstopMs?: number;
+}
+
+export const SIDECAR_STRATEGY_SETTINGS = Symbol.for('kact.strategy-sidecar.Settings');
+
+/** Wrapper exit codes for its own failures before the process started (see sidecar-wrapper.ts). */
+const WRAPPER_FAILURES = new Set([92, 93]);
+
+/** The env a container of the pod has from its spec, split into values kact may copy and references it must keep as such. */
+interface ContainerEnv {
+  values: Record<string, string>;
+  refs: V1EnvVar[];
+}
+
+/**
+ * Every process runs in a container of its own, added to the job pod as an ephemeral container:
+ * `run` steps in the image of the container they name (the job's main container) with a constant
+ * wrapper, docker steps in their own image. Steps arrive as data in a per-step Secret (env), the
+ * log streams from the container and carries the exit code and file-command files back in a
+ * trailer, and the container status holds the exit code for good. No `pods/exec` anywhere.
+ */
+@injectable()
+export class SidecarStepStrategy implements StepStrategy {
+  readonly name = 'sidecar';
+  private readonly wrapper = sidecarWrapperScript(POD_BUSYBOX);
+  private readonly envs = new Map<string, Promise<ContainerEnv>>();
+  private readonly stopBackstopMs: number;
+
+  constructor(
+    @inject(KUBE_TOKENS.StepContainers) private readonly containers: StepContainers,
+    @inject(KUBE_TOKENS.Connection) private readonly connection: KubeConnection,
+    @inject(SIDECAR_STRATEGY_SETTINGS) @optional() settings: SidecarStrategySettings = {},
+  ) {
+    this.stopBackstopMs = settings.stopBackstopMs ?? 15_000;
+  }
+
+  async runProcess(pod: JobPod, request: ProcessRequest, output: (chunk: string) => void, signal: AbortSignal): Promise<ProcessResult> {
+    const empty = Object.fromEntries(Object.keys(request.fileCommands).map((name) => [name, '']));
+    if (signal.aborted) return { exitCode: 130, fileCommands: empty };
+    const podSpec = await this.containers.podSpec(pod);
+    const target = podSpec.containers.find((c) => c.name === request.container);
+    if (!target) throw new InfrastructureError(`sidecar strategy: pod ${pod.name} has no container ${request.container}`);
+    const base = await this.containerEnv(pod, target);
+    const step = encodeSidecarStep(request, base.values);
+    const log = new SidecarLog(step.nonce, output);
+    const name = `run-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+    const result = await this.containers.run(
+      pod,
+      {
+        name,
+        image: target.image!,
+        command: [POD_BUSYBOX, 'sh', '-c', this.wrapper, 'kact-step', step.dir, step.scriptName],
+        env: step.env,
+        envRefs: base.refs,
+        ...(target.securityContext ? { securityContext: target.securityContext } : {}),
+        // The wrapper enforces the step's timeout itself; this only catches a wrapper that hangs.
+        ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs + this.stopBackstopMs } : {}),
+      },
+      { onLog: log.push, signal, exitFromLog: () => log.trailer()?.exitCode },
+    );
+    log.end();
+    const trailer = log.trailer();
+    if (trailer) {
+      if (trailer.outputBytes >= 0 && trailer.outputBytes !== log.outputBytes) {
+        // Loud, never silent: the kubelet rotates container logs (containerLogMaxSize, 10 MiB by
+        // default) and the log API then serves only the newest file.
+        output(`\nkact: this step wrote ${trailer.outputBytes} bytes of output but its container log delivered ${log.outputBytes}; the kubelet rotated the log while the step ran (containerLogMaxSize). Use the exec strategy for steps with this much output.\n`);
+      }
+      return {
+        exitCode: result.cancelled ? 130 : trailer.exitCode,
+        fileCommands: Object.fromEntries(step.fileNames.map((n, i) => [n, trailer.files[i] ?? ''])),
+        ...(trailer.timedOut || result.timedOut ? { timedOut: true } : {}),
+      };
+    }
+    // No trailer: the wrapper did not get to the end. The container status says why.
+    if (result.cancelled) return { exitCode: 130, fileCommands: empty };
+    if (result.oomKilled) return { exitCode: 137, fileCommands: empty, killedBy: 'oom' };
+    if (result.timedOut) return { exitCode: result.exitCode, fileCommands: empty, timedOut: true };
+    const why = WRAPPER_FAILURES.has(result.exitCode) ? 'the step wrapper failed before the process started' : 'the step ended without its exit record';
+    throw new InfrastructureError(`sidecar strategy: ${why} (container ${name} of pod ${pod.name}, ${result.reason}, exit code ${result.exitCode})`);
+  }
+
+  /** Docker steps: the image's own container; file-command files prepared and read back by helper containers. */
+  runContainer(pod: JobPod, request: ContainerStepRequest, output: (chunk: string) => void, signal: AbortSignal): Promise<ProcessResult> {
+    return runContainerStep(this.containers, sidecarFileCommands(this.containers), pod, request, output, signal);
+  }
+
+  /**
+   * The env the target container has from its spec (the job's env, from its ConfigMap): an
+   * ephemeral container does not inherit it, so the values go into the step's request. Secret
+   * references stay references (copied into the step container's spec, resolved by the kubelet).
+   */
+  private containerEnv(pod: JobPod, container: V1Container): Promise<ContainerEnv> {
+    const key = `${pod.namespace}/${pod.name}/${container.name}`;
+    let env = this.envs.get(key);
+    if (!env) {
+      env = this.resolveEnv(pod, container);
+      env.catch(() => this.envs.delete(key));
+      this.envs.set(key, env);
+    }
+    return env;
+  }
+
+  private async resolveEnv(pod: JobPod, container: V1Container): Promise<ContainerEnv> {
+    const values: Record<string, string> = {};
+    const refs: V1EnvVar[] = [];
+    const maps = new Map<string, Promise<Record<string, string>>>();
+    const configMap = (name: string) => {
+      let data = maps.get(name);
+      if (!data) {
+        data = this.connection.core.readNamespacedConfigMap({ name, namespace: pod.namespace }).then((cm) => cm.data ?? {});
+        maps.set(name, data);
+      }
+      return data;
+    };
+    for (const entry of container.env ?? []) {
+      if (entry.value !== undefined) values[entry.name] = entry.value;
+      else if (entry.valueFrom?.configMapKeyRef) {
+        const ref = entry.valueFrom.configMapKeyRef;
+        const value = (await configMap(ref.name!))[ref.key];
+        if (value !== undefined) values[entry.name] = value;
+      } else refs.push(entry);
+    }
+    return { values, refs };
+  }
+}
