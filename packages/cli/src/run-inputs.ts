@@ -21,6 +21,8 @@ export interface CommonFlags {
   input: string[];
   platform: string[];
   matrix: string[];
+  /** `run --act-compat`: act's defaults where workflows can see them. */
+  actCompat?: boolean;
 }
 
 export interface RunInputs {
@@ -77,6 +79,8 @@ export async function readRunInputs(flags: CommonFlags): Promise<RunInputs> {
   const vars = { ...varFile, ...parseKeyValues(flags.var, '--var') };
   const env = { ...envFile, ...parseKeyValues(flags.env, '--env') };
   const inputs = { ...((event.inputs as Record<string, Value> | undefined) ?? {}), ...parseKeyValues(flags.input, '--input') };
+  // A dispatched workflow's payload carries its inputs, as GitHub's does.
+  if (eventName === 'workflow_dispatch' && Object.keys(inputs).length > 0) event.inputs = inputs;
   return {
     repoRoot,
     workflowsPath,
@@ -84,7 +88,8 @@ export async function readRunInputs(flags: CommonFlags): Promise<RunInputs> {
     event: eventName,
     eventChosen: flags.event !== undefined,
     contexts: {
-      github: githubContext({ git, eventName, event }),
+      // act's defaults under --act-compat: its actor name.
+      github: githubContext({ git, eventName, event, ...(flags.actCompat ? { actor: 'nektos/act' } : {}) }),
       vars,
       secrets: { GITHUB_TOKEN: '', ...secrets },
       inputs,

@@ -32,7 +32,7 @@ export interface ExecuteFlags {
   namespace?: string;
   toolCachePvc?: string;
   debug: boolean;
-  actCompat: boolean;
+  actCompat?: boolean;
   verbose?: boolean;
 }
 
@@ -97,7 +97,7 @@ export async function executeRun(inputs: RunInputs, plan: Plan, flags: ExecuteFl
         ...(flags.toolCachePvc ? { toolCacheClaim: flags.toolCachePvc } : {}),
         repoRoot: inputs.repoRoot,
         debug: flags.debug || inputs.secrets.ACTIONS_STEP_DEBUG === 'true' || (inputs.contexts.vars as Record<string, string>).ACTIONS_STEP_DEBUG === 'true',
-        actCompat: flags.actCompat,
+        actCompat: flags.actCompat === true,
         contexts: inputs.contexts,
         secrets: inputs.secrets,
         event: inputs.event,

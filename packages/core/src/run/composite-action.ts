@@ -30,7 +30,7 @@ export async function runCompositeAction(
     namePrefix: `${invocation.ref.name} / `,
   };
   await runSteps(job, runs.steps, scope);
-  const contexts = job.state.stepContexts({ ...job.state.env, ...scope.env }, scope.steps, scope.inputs);
+  const contexts = job.state.stepContexts({ ...job.state.env, ...scope.env }, scope);
   const outputs: Record<string, string> = {};
   try {
     for (const [name, output] of Object.entries(resolved.action.outputs)) {

@@ -61,9 +61,10 @@ export function jobPodRequest(args: {
     keepAlive: true,
     ...(container?.options ? { options: container.options } : {}),
   };
-  const services: ServiceRequest[] = Object.entries(job.services).map(([id, raw]) => {
+  // A service whose image evaluates to '' is left out, as GitHub does (e.g. `image: ${{ matrix.db }}`).
+  const services: ServiceRequest[] = Object.entries(job.services).flatMap(([id, raw]) => {
     const spec = containerSpec(raw, contexts, evaluation);
-    if (!spec) throw new Error(`service ${id} has no image`);
+    if (!spec) return [];
     return {
       id,
       container: {
@@ -78,7 +79,7 @@ export function jobPodRequest(args: {
   });
   const withCredentials = [
     { image: main.image, credentials: container?.credentials },
-    ...services.map((s, i) => ({ image: s.container.image, credentials: Object.values(job.services)[i]!.credentials })),
+    ...services.map((s) => ({ image: s.container.image, credentials: job.services[s.id]!.credentials })),
   ];
   const credentials = withCredentials
     .filter((c): c is { image: string; credentials: { username: string; password: string } } => Boolean(c.credentials?.username && c.credentials?.password))

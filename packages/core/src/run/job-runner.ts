@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,6 @@ import { workspaceExcludes } from '../workspace/workspace-files.js';
 import type { Cancellation } from './cancellation.js';
 import { defaultJobEnv, runnerContext } from './default-env.js';
 import type { JobEnvironment, StepOptions, StepScope } from './job-environment.js';
-import { dispatchInputs } from './dispatch-inputs.js';
 import { dnsLabel, jobPodRequest } from './job-pod-request.js';
 import { JobState } from './job-state.js';
 import { runPreSteps, runPostSteps } from './pre-post-steps.js';
@@ -83,7 +83,6 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
   const github: Record<string, Value> = { ...(options.contexts.github as Record<string, Value>), job: job.id, workflow: planned.workflow.name, workspace: POD_PATHS.workspace };
   const contexts: Contexts = {
     ...options.contexts,
-    inputs: dispatchInputs(planned.workflow, String(github.event_name ?? ''), (options.contexts.inputs ?? {}) as Record<string, Value>),
     github,
     matrix: leg.leg.matrix,
     needs: leg.needs as unknown as Value,
@@ -99,6 +98,8 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
   try {
     const workflowEnv = { ...(options.contexts.env as Record<string, string>), ...evaluateStrings(planned.workflow.env, { ...contexts, env: {} }, evaluation) };
     env = { ...workflowEnv, ...evaluateStrings(job.env, { ...contexts, env: workflowEnv }, evaluation) };
+    // act sets ACT=true where workflows can see it: in the env context too.
+    if (options.actCompat) env = { ACT: 'true', ...env };
     timeoutMs = evaluateMinutes(job.timeoutMinutes, { ...contexts, env }, evaluation) ?? DEFAULT_JOB_TIMEOUT_MS;
   } catch (err) {
     return result(ref, leg, { result: 'failure', error: describeError(err) }, started);
@@ -113,7 +114,8 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
   const jobCancellation = cancellation.child();
   const timer = setTimeout(() => jobCancellation.request(), timeoutMs);
   let pod: JobPod | undefined;
-  const name = dnsLabel(`kact-${options.runId}-${job.id}${leg.total > 1 ? `-${leg.index}` : ''}`);
+  // The key's hash keeps names apart when two reusable-workflow calls run jobs of the same id.
+  const name = `${dnsLabel(`kact-${options.runId}-${job.id}`, 50)}-${createHash('sha256').update(ref.key).digest('hex').slice(0, 6)}`;
   try {
     const request = jobPodRequest({
       runId: options.runId,
@@ -182,7 +184,7 @@ async function populateWorkspace(backend: JobBackend, pod: JobPod, repoRoot: str
 
 /** Job outputs: templates over the steps context; values holding a secret are dropped, as GitHub does. */
 function jobOutputs(job: JobEnvironment, scope: StepScope, templates: Record<string, string>, evaluation: EvaluationOptions): Record<string, string> {
-  const contexts = job.state.stepContexts(job.state.env, scope.steps);
+  const contexts = job.state.stepContexts(job.state.env, scope);
   const outputs: Record<string, string> = {};
   for (const [name, template] of Object.entries(templates)) {
     try {

@@ -3,6 +3,7 @@ import type { StepsJob } from '@kact/model';
 import { planLegs, type Plan, type PlannedJob, type PlannedLeg } from '../planner/plan.js';
 import type { PlatformMap } from '../planner/platforms.js';
 import type { Cancellation } from './cancellation.js';
+import { dispatchInputs } from './dispatch-inputs.js';
 import { shouldRunJob } from './job-condition.js';
 import { runJobLeg, type JobLeg, type JobRunnerDeps, type JobRunOptions } from './job-runner.js';
 import type { Conclusion, JobResult } from './results.js';
@@ -93,7 +94,9 @@ export class JobScheduler {
       }
       return this.slots.use(async () => {
         const jobLeg: JobLeg = { planned: planned as PlannedJob & { job: StepsJob }, leg: { ...leg, name: `${namePrefix}${leg.name}` }, index, total: legs.length, needs };
-        const r = await runJobLeg(this.deps, { ...this.options, contexts: runContexts }, jobLeg, jobCancellation);
+        // A dispatched workflow's own inputs get their declared defaults; a called one's come from its caller.
+        const inputs = namePrefix ? runContexts.inputs : dispatchInputs(planned.workflow, String((runContexts.github as Record<string, Value>)?.event_name ?? ''), (runContexts.inputs ?? {}) as Record<string, Value>);
+        const r = await runJobLeg(this.deps, { ...this.options, contexts: { ...runContexts, inputs: inputs ?? {} } }, jobLeg, jobCancellation);
         if (r.result === 'failure' && planned.failFast && legs.length > 1 && !jobCancellation.cancelled) jobCancellation.request();
         this.finish(planned, r);
         return r;

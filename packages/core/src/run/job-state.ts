@@ -36,13 +36,18 @@ export class JobState {
     this.env = { ...env };
   }
 
-  /** Contexts for evaluating a step's fields, with `env` as given. */
-  stepContexts(env: Record<string, string>, steps: Record<string, StepRecord> = this.steps, inputs?: Record<string, Value>): Contexts {
+  /**
+   * Contexts for evaluating a step's fields, with `env` as given; a composite action's scope
+   * brings its own `steps`, `inputs` and `github.action_path`.
+   */
+  stepContexts(env: Record<string, string>, scope?: { steps: Record<string, StepRecord>; inputs?: Record<string, Value>; actionPath?: string }): Contexts {
+    const github = scope?.actionPath ? { ...(this.contexts.github as Record<string, Value>), action_path: scope.actionPath } : this.contexts.github;
     return {
       ...this.contexts,
+      ...(github ? { github } : {}),
       env,
-      steps: steps as unknown as Value,
-      ...(inputs ? { inputs } : {}),
+      steps: (scope?.steps ?? this.steps) as unknown as Value,
+      ...(scope?.inputs ? { inputs: scope.inputs } : {}),
     };
   }
 

@@ -47,7 +47,7 @@ export async function runPreSteps(job: JobEnvironment, steps: Step[], scope: Ste
     const started = Date.now();
     const ref: StepRef = { index: job.results.length, name: `Pre ${step.name ?? defaultStepName(step)}`, stage: 'pre' };
     const evaluation: EvaluationOptions = { status: scope.status, workspace: job.options.repoRoot };
-    const contexts = job.state.stepContexts(job.state.env, scope.steps);
+    const contexts = job.state.stepContexts(job.state.env, scope);
     try {
       if (!evaluateCondition(runs.preIf ?? 'always()', contexts, evaluation)) continue;
       job.events.stepStarted?.(job.job, ref);
@@ -84,7 +84,7 @@ export async function runPostSteps(job: JobEnvironment, scope: StepScope): Promi
     const ref: StepRef = { index: job.results.length, name: post.name, stage: 'post' };
     const status = job.cancellation.cancelled ? 'cancelled' : scope.status;
     try {
-      const contexts = job.state.stepContexts(job.state.env, scope.steps);
+      const contexts = job.state.stepContexts(job.state.env, scope);
       if (!evaluateCondition(post.condition, contexts, { status, workspace: job.options.repoRoot })) continue;
       job.events.stepStarted?.(job.job, ref);
       const r = await post.run(job.cancellation.stepSignal());

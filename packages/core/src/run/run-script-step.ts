@@ -26,7 +26,7 @@ export function outcomeOf(p: ProcessOutcome, invocation: StepInvocation): StepOu
 
 /** A `run:` step: the script written to a file and run by its shell, as the runner does. */
 export async function runScriptStep(job: JobEnvironment, step: RunStep, scope: StepScope, invocation: StepInvocation): Promise<StepOutcome> {
-  const contexts = job.state.stepContexts(invocation.env, scope.steps, scope.inputs);
+  const contexts = job.state.stepContexts(invocation.env, scope);
   const script = interpolate(step.run, contexts, invocation.evaluation);
   const shellName = step.shell ?? scope.defaults.run?.shell;
   const workingDirectory = step.workingDirectory ?? scope.defaults.run?.workingDirectory;

@@ -45,7 +45,7 @@ async function runStep(job: JobEnvironment, step: Step, scope: StepScope): Promi
   const status = job.cancellation.cancelled ? 'cancelled' : scope.status;
   const evaluation: EvaluationOptions = { status, workspace: job.options.repoRoot };
   const baseEnv = { ...job.state.env, ...scope.env };
-  const contexts = job.state.stepContexts(baseEnv, scope.steps, scope.inputs);
+  const contexts = job.state.stepContexts(baseEnv, scope);
   let name = defaultStepName(step);
   try {
     if (step.name !== undefined) name = toRunnerString(evaluateTemplate(step.name, contexts, evaluation));

@@ -43,7 +43,7 @@ export async function runStepProcess(job: JobEnvironment, step: StepRef, spec: P
   const fileCommands = Object.fromEntries(Object.entries(FILE_COMMANDS).map(([name, file]) => [name, `${dir}/${file}_${id}`]));
   const path = job.state.path();
   const env = { ...spec.env, ...fileCommands, ...(path ? { PATH: path } : {}) };
-  const output = createStepOutput(job, step);
+  const output = createStepOutput(job, step, spec.env.ACTIONS_ALLOW_UNSECURE_COMMANDS?.toLowerCase() === 'true');
   let result: ProcessResult;
   try {
     if (spec.kind === 'exec') {

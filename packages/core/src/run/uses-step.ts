@@ -2,6 +2,7 @@ import type { UsesStep } from '@kact/model';
 import { parseActionReference } from '@kact/model';
 import type { ResolvedAction } from '../actions/action-store.js';
 import { actionInputs } from './action-inputs.js';
+import { localActionFromPod } from './action-from-pod.js';
 import { isOwnCheckout, runCheckout } from './checkout.js';
 import { runCompositeAction } from './composite-action.js';
 import { runDockerAction, runDockerImage } from './docker-action.js';
@@ -30,11 +31,18 @@ async function ensureInPod(job: JobEnvironment, resolved: ResolvedAction): Promi
 
 /** A `uses:` step: a docker image, the workspace checkout, or a node, composite or docker action. */
 export async function runUsesStep(job: JobEnvironment, step: UsesStep, scope: StepScope, invocation: StepInvocation): Promise<StepOutcome> {
-  const contexts = job.state.stepContexts(invocation.env, scope.steps, scope.inputs);
+  const contexts = job.state.stepContexts(invocation.env, scope);
   const reference = parseActionReference(step.uses, step.location);
   if (reference.kind === 'docker') return runDockerImage(job, step, reference.image, contexts, invocation);
   if (isOwnCheckout(reference, step, contexts, invocation.evaluation)) return runCheckout(job, invocation);
-  const resolved = await job.actions.resolve(step.uses, step.location);
+  let resolved: ResolvedAction;
+  try {
+    resolved = await job.actions.resolve(step.uses, step.location);
+  } catch (err) {
+    const fromPod = reference.kind === 'local' ? await localActionFromPod(job, step.uses, reference, step.location) : undefined;
+    if (!fromPod) throw err;
+    resolved = fromPod;
+  }
   await ensureInPod(job, resolved);
   const inputs = actionInputs(resolved.action, step.with, contexts, invocation.evaluation);
   for (const warning of inputs.warnings) job.events.jobInfo?.(job.job, `${invocation.ref.name}: warning: ${warning}`);
