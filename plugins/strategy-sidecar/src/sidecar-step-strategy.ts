@@ -19,6 +19,9 @@ export const SIDECAR_STRATEGY_SETTINGS = Symbol.for('kact.strategy-sidecar.Setti
 /** Wrapper exit codes for its own failures before the process started (see sidecar-wrapper.ts). */
 const WRAPPER_FAILURES = new Set([92, 93]);
 
+/** A shortfall of the container log against the wrapper's count that means lost output, not dropped CRs. */
+const LOST_LOG_THRESHOLD = 256 * 1024;
+
 /** The env a container of the pod has from its spec, split into values kact may copy and references it must keep as such. */
 interface ContainerEnv {
   values: Record<string, string>;
@@ -74,9 +77,10 @@ export class SidecarStepStrategy implements StepStrategy {
     log.end();
     const trailer = log.trailer();
     if (trailer) {
-      if (trailer.outputBytes >= 0 && trailer.outputBytes !== log.outputBytes) {
+      if (trailer.outputBytes >= 0 && trailer.outputBytes - log.outputBytes > LOST_LOG_THRESHOLD) {
         // Loud, never silent: the kubelet rotates container logs (containerLogMaxSize, 10 MiB by
-        // default) and the log API then serves only the newest file.
+        // default) and the log API then serves only the newest file. (Small shortfalls are the
+        // runtime's log format dropping the CR of CRLF line ends.)
         output(`\nkact: this step wrote ${trailer.outputBytes} bytes of output but its container log delivered ${log.outputBytes}; the kubelet rotated the log while the step ran (containerLogMaxSize). Use the exec strategy for steps with this much output.\n`);
       }
       return {
