@@ -36,9 +36,9 @@ spec_pause() { # kact.local/pause:3.10 - static Go pause, the pod sandbox image
   NAMES="kact.local/pause:3.10"; SUITE=""; PKGS=""; ENTRY='["/pause"]'; CMD='[]'
   ENV="PATH=/"; WORKDIR="/"; FILES="pause/main.go pause/go.mod"; HOOKS=()
 }
-spec_runner() { # kact.local/runner:trixie - Debian trixie: bash coreutils git node python3 jq curl
+spec_runner() { # kact.local/runner:trixie - Debian trixie: bash coreutils git node python3 jq curl busybox-static
   NAMES="kact.local/runner:trixie"; SUITE="trixie"
-  PKGS="bash,coreutils,git,nodejs,python3,python-is-python3,jq,curl,ca-certificates,tar,gzip,xz-utils,unzip,procps,findutils,sed,grep,diffutils,openssh-client"
+  PKGS="bash,coreutils,git,nodejs,python3,python-is-python3,jq,curl,ca-certificates,tar,gzip,xz-utils,unzip,procps,findutils,sed,grep,diffutils,openssh-client,busybox-static"
   ENTRY='[]'; CMD='["bash"]'; ENV="PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8"
   WORKDIR="/"; FILES=""; HOOKS=()
 }
