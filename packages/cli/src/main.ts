@@ -57,7 +57,8 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, else the kube-local cluster)')
     .option('--context <name>', 'kubeconfig context')
     .option('--namespace <name>', 'namespace for job pods')
-    .option('--debug', 'show ::debug:: lines (as ACTIONS_STEP_DEBUG=true)', false)
+    .option('--tool-cache-pvc <claim>', 'mount this PersistentVolumeClaim as RUNNER_TOOL_CACHE (kept between runs)')
+    .option('--debug', 'show each step, its redacted env and the workspace before it runs, and ::debug:: lines', false)
     .option('--act-compat', "act's defaults: ACT=true in every step's env", false)
     .action(async (flags: RunFlags) => exit(await runCommand({ ...flags, verbose: program.opts().verbose === true }, terminal)));
   program
