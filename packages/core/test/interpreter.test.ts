@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runWorkflow } from './run-workflow.js';
 
@@ -338,6 +342,30 @@ jobs:
   it('shows ::debug:: lines only with --debug', async () => {
     const r = await runWorkflow(wf(`jobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "::debug::hidden"\n`));
     expect(r.logs.join('\n')).not.toContain('hidden');
+  });
+
+  it('checks out another repository from the actions URL into a path', async () => {
+    const server = mkdtempSync(join(tmpdir(), 'kact-git-server-'));
+    const repo = join(server, 'acme', 'other');
+    mkdirSync(repo, { recursive: true });
+    const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args]);
+    git('init', '-q', '-b', 'main');
+    writeFileSync(join(repo, 'README'), 'the other repository\n');
+    git('add', 'README');
+    git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'c');
+    const r = await runWorkflow(
+      wf(`jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with: { repository: acme/other, ref: main, path: deps/other }
+      - run: cat "$GITHUB_WORKSPACE/deps/other/README"
+`),
+      { actionsUrl: `file://${server}` },
+    );
+    expect(r.result.result).toBe('success');
+    expect(r.logs.some((l) => l.endsWith('| the other repository'))).toBe(true);
   });
 
   it('removes the pod after the job', async () => {

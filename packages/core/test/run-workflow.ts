@@ -18,7 +18,7 @@ export interface Ran {
 /** Writes a repository, plans its workflows for `push` and runs them on local "pods". */
 export async function runWorkflow(
   files: Record<string, string>,
-  options: { secrets?: Record<string, string>; cancelAfterMs?: number; event?: string; debug?: boolean } = {},
+  options: { secrets?: Record<string, string>; cancelAfterMs?: number; event?: string; debug?: boolean; actionsUrl?: string } = {},
 ): Promise<Ran> {
   const repoRoot = mkdtempSync(join(tmpdir(), 'kact-repo-'));
   for (const [path, text] of Object.entries(files)) {
@@ -46,7 +46,7 @@ export async function runWorkflow(
   };
   const cancellation = new Cancellation();
   if (options.cancelAfterMs) setTimeout(() => cancellation.request(), options.cancelAfterMs);
-  const actions = new ActionStore({ repoRoot, actionsUrl: 'file:///nonexistent', cacheDir: join(repoRoot, '.cache'), offline: true });
+  const actions = new ActionStore({ repoRoot, actionsUrl: options.actionsUrl ?? 'file:///nonexistent', cacheDir: join(repoRoot, '.cache'), offline: !options.actionsUrl });
   const result = await runPlan(
     planned,
     { backend: pods, strategy: pods, actions, events },

@@ -72,6 +72,16 @@ export class ActionStore {
     }
   }
 
+  /**
+   * A repository other than the workflow's own (`actions/checkout` with `repository:`), cloned
+   * from the same base URL as actions and cached like them; `ref` defaults to the remote's HEAD.
+   */
+  repository(ownerRepo: string, ref: string, location?: SourceLocation): Promise<string> {
+    const [owner, repo] = ownerRepo.split('/');
+    if (!owner || !repo) return Promise.reject(InputError.at(`repository '${ownerRepo}' must be owner/name`, location));
+    return this.checkout({ owner, repo, ref: ref || 'HEAD' }, location);
+  }
+
   /** The clone of owner/repo@ref in the cache, fetched once even when asked for concurrently. */
   private checkout(ref: { owner: string; repo: string; ref: string }, location?: SourceLocation): Promise<string> {
     const key = `${ref.owner}/${ref.repo}@${ref.ref}`;

@@ -3,7 +3,7 @@ import { parseActionReference } from '@kact/model';
 import type { ResolvedAction } from '../actions/action-store.js';
 import { actionInputs } from './action-inputs.js';
 import { localActionFromPod } from './action-from-pod.js';
-import { isOwnCheckout, runCheckout } from './checkout.js';
+import { isCheckout, isOwnCheckout, runCheckout, runCheckoutOther } from './checkout.js';
 import { runCompositeAction } from './composite-action.js';
 import { runDockerAction, runDockerImage } from './docker-action.js';
 import type { JobEnvironment, StepScope } from './job-environment.js';
@@ -35,6 +35,7 @@ export async function runUsesStep(job: JobEnvironment, step: UsesStep, scope: St
   const reference = parseActionReference(step.uses, step.location);
   if (reference.kind === 'docker') return runDockerImage(job, step, reference.image, contexts, invocation);
   if (isOwnCheckout(reference, step, contexts, invocation.evaluation)) return runCheckout(job, invocation);
+  if (isCheckout(reference)) return runCheckoutOther(job, step, contexts, invocation);
   let resolved: ResolvedAction;
   try {
     resolved = await job.actions.resolve(step.uses, step.location);
