@@ -87,5 +87,23 @@ export function runDockerAction(
   const actionContexts = { ...contexts, inputs: inputs.values };
   const args = runs.args.map((a) => interpolate(a, actionContexts, invocation.evaluation));
   const env = { ...invocation.env, ...inputs.env, ...actionEnv(resolved), ...evaluateStrings(runs.env, actionContexts, invocation.evaluation) };
-  return runImage(job, invocation, runs.image.slice('docker://'.length), runs.entrypoint, args, env);
+  const image = runs.image.slice('docker://'.length);
+  if (runs.postEntrypoint) {
+    const postEntrypoint = runs.postEntrypoint;
+    job.posts.push({
+      name: `Post ${invocation.ref.name}`,
+      condition: runs.postIf ?? 'always()',
+      run: async (signal) => {
+        const o = await runImage(job, { ...invocation, signal, ref: { ...invocation.ref, name: `Post ${invocation.ref.name}`, stage: 'post' } }, image, postEntrypoint, [], env);
+        return { failed: o.outcome !== 'success', ...(o.error ? { error: o.error } : {}) };
+      },
+    });
+  }
+  // The runner runs pre-entrypoint while setting up the job; here it runs right before the main
+  // entrypoint, in the same kind of container, which is what an action can observe.
+  if (runs.preEntrypoint) {
+    const pre = await runImage(job, invocation, image, runs.preEntrypoint, [], env);
+    if (pre.outcome !== 'success') return { ...pre, error: `pre-entrypoint: ${pre.error ?? 'failed'}` };
+  }
+  return runImage(job, invocation, image, runs.entrypoint, args, env);
 }
