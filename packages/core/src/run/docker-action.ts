@@ -68,7 +68,7 @@ export function runDockerImage(job: JobEnvironment, step: UsesStep, image: strin
  * action's entrypoint/args (templates over `inputs`). Dockerfile actions need an image builder,
  * which a cluster without a registry does not have: they fail with that reason.
  */
-export function runDockerAction(
+export async function runDockerAction(
   job: JobEnvironment,
   resolved: ResolvedAction,
   runs: DockerRuns,
@@ -77,12 +77,12 @@ export function runDockerAction(
   invocation: StepInvocation,
 ): Promise<StepOutcome> {
   if (!runs.image.startsWith('docker://')) {
-    return Promise.resolve({
+    return {
       outcome: 'failure',
       outputs: {},
       annotations: [],
       error: `${resolved.uses} builds its image from ${runs.image}: kact needs an image builder for that, and none is configured; use an action with image: docker://… or pre-build the image and load it into the cluster`,
-    });
+    };
   }
   const actionContexts = { ...contexts, inputs: inputs.values };
   const args = runs.args.map((a) => interpolate(a, actionContexts, invocation.evaluation));
