@@ -8,9 +8,10 @@ import { TOKENS, type JobBackend, type StepStrategy } from '@kact/core';
 import { InputError } from '@kact/model';
 import { kubernetesBackend, KUBE_TOKENS, type KubeConnection, type KubeConnectionOptions } from '@kact/kubernetes';
 import { execStrategy } from '@kact/strategy-exec';
+import { sidecarStrategy } from '@kact/strategy-sidecar';
 
 /** Built-in step strategies by the name `--strategy` takes. */
-const BUILT_IN_STRATEGIES: Record<string, ContainerModule> = { exec: execStrategy };
+const BUILT_IN_STRATEGIES: Record<string, ContainerModule> = { exec: execStrategy, sidecar: sidecarStrategy };
 
 /** Where the cluster is: act-style flags shared by run and gc. */
 export interface ClusterFlags {

@@ -46,7 +46,7 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
   withCommonFlags(program.command('graph').description('draw the job graph')).action(async (flags: CommonFlags) => io.out(await graphCommand(flags)));
   withCommonFlags(program.command('run').description('run the workflows triggered by an event, each job as a pod'))
     .option('-n, --dry-run', 'print the plan without running anything', false)
-    .option('--strategy <name>', 'how steps run in the pod: exec', 'exec')
+    .option('--strategy <name>', 'how steps run in the pod: exec (one exec per step) or sidecar (a container per step, no pods/exec)', 'exec')
     .option('--plugin <package|path>', 'load a plugin (an inversify ContainerModule), e.g. a step strategy (repeatable)', collect, [])
     .option('--concurrent-jobs <n>', 'job legs running at once', '4')
     .option('--json <file>', 'write the full result as JSON')

@@ -110,9 +110,9 @@ supervise)
     ( trap 'kill $s 2>/dev/null; exit 0' TERM
       $bb sleep "$t" & s=$!; wait $s
       true > "$d/timedout"
-      read -r p < "$d/pid" && kill -s INT "-$p"
+      read -r p < "$d/pid" && kill -s INT -- "-$p"
       $bb sleep 5 & s=$!; wait $s
-      kill -s KILL "-$p" ) < /dev/null > /dev/null 2>&1 &
+      kill -s KILL -- "-$p" ) < /dev/null > /dev/null 2>&1 &
     w=$!
   fi
   if cd "$wd" 2>/dev/null; then
@@ -135,10 +135,10 @@ kill)
   while [ ! -e "$d/pid" ] && [ ! -e "$d/exit" ] && [ $i -lt 50 ]; do $bb sleep 0.1; i=$((i + 1)); done
   [ -e "$d/exit" ] && exit 0
   read -r p < "$d/pid" || exit 0
-  kill -s INT "-$p" 2>/dev/null
+  kill -s INT -- "-$p" 2>/dev/null
   i=0
   while [ ! -e "$d/exit" ] && [ $i -lt 50 ]; do $bb sleep 0.1; i=$((i + 1)); done
-  [ -e "$d/exit" ] || kill -s KILL "-$p" 2>/dev/null
+  [ -e "$d/exit" ] || kill -s KILL -- "-$p" 2>/dev/null
   ;;
 esac
 `;
