@@ -31,6 +31,12 @@ describe('renderChart', () => {
     expect(texts(steps)).toEqual(expect.arrayContaining(['steps', 'per-step duration', 'ms', 'exec', 'sidecar', '34.0', '440', '0', '200', '400', '600']));
   });
 
+  it('notes failed runs under a bar drawn from the others', () => {
+    const root = parser.parse(svg).svg as Node;
+    const matrix = (root.g as Node[]).find((p) => p['data-metric'] === 'matrix.throughput')!;
+    expect(texts(matrix)).toContain('1 of 2 runs failed');
+  });
+
   it('draws goals as labelled dashed lines', () => {
     const root = parser.parse(svg).svg as Node;
     const overhead = (root.g as Node[]).find((p) => p['data-metric'] === 'steps.overhead')!;

@@ -81,6 +81,9 @@ function panel(row: Row, strategies: string[], x0: number, y0: number): string {
     out.push(text(cx, baseY + 16, s, { 'text-anchor': 'middle', 'font-size': 11.5, fill: '#333' }));
     const cell = row.cells[s];
     const sum = cell?.summary;
+    if (sum && cell.failed > 0) {
+      out.push(text(cx, baseY + 28, `${cell.failed} of ${cell.runs} runs failed`, { 'text-anchor': 'middle', 'font-size': 9.5, fill: '#b00' }));
+    }
     if (!sum) {
       out.push(text(cx, baseY - 8, !cell || cell.runs === 0 ? 'not run' : 'failed', { 'text-anchor': 'middle', 'font-size': 11, fill: '#b00' }));
       return;
