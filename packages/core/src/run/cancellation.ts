@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /**
  * Two-stage cancellation, as the runner does it: the first request cancels running steps and
  * makes `cancelled()` true, so `always()` and post steps still run; the second forces, killing
@@ -6,6 +8,11 @@
 export class Cancellation {
   private readonly cancel = new AbortController();
   private readonly force = new AbortController();
+
+  constructor() {
+    // Every job leg and step listens here (a 20-leg matrix is 40+ listeners): no leak, no warning.
+    setMaxListeners(0, this.cancel.signal, this.force.signal);
+  }
 
   get cancelled(): boolean {
     return this.cancel.signal.aborted;
