@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { interpolate, type Contexts, type EvaluationOptions, type Value } from '@kact/expressions';
@@ -138,8 +138,9 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
     const state = new JobState(pod, contexts, { ...serviceEnv(pod.services), ...env });
     const commands = new WorkflowCommandProcessor({ masker, stepDebug: options.debug, workspace: POD_PATHS.workspace });
     const environment: JobEnvironment = { state, ...deps, job: ref, masker, commands, options, cancellation: jobCancellation, posts: [], results: [] };
-    await populateWorkspace(deps.backend, pod, options.repoRoot, github.event);
-    Object.assign(state, await probeContainer(environment));
+    // Independent round-trips to the pod: in parallel, since they add up to the job's start time.
+    const [, probed] = await Promise.all([populateWorkspace(deps.backend, pod, options.repoRoot, github.event), probeContainer(environment)]);
+    Object.assign(state, probed);
 
     const scope: StepScope = { steps: state.steps, status: 'success', defaults: { run: { ...planned.workflow.defaults.run, ...job.defaults.run } } };
     await runPreSteps(environment, job.steps, scope);
@@ -171,12 +172,13 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
 
 /** Copies the working tree (minus .gitignore'd files) and the event payload into the pod. */
 async function populateWorkspace(backend: JobBackend, pod: JobPod, repoRoot: string, event: Value | undefined): Promise<void> {
-  await backend.copyIn(pod, repoRoot, POD_PATHS.workspace, { exclude: await workspaceExcludes(repoRoot) });
   const dir = await mkdtemp(join(tmpdir(), 'kact-event-'));
   try {
-    await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'event.json'), JSON.stringify(event ?? {}, null, 2));
-    await backend.copyIn(pod, dir, `${POD_PATHS.temp}/_github_workflow`);
+    await Promise.all([
+      workspaceExcludes(repoRoot).then((exclude) => backend.copyIn(pod, repoRoot, POD_PATHS.workspace, { exclude })),
+      backend.copyIn(pod, dir, `${POD_PATHS.temp}/_github_workflow`),
+    ]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
