@@ -17,3 +17,4 @@ export { StepContainerError, StepContainers, type JobPodSpec, type StepContainer
 export { COLLECT_FILES_SCRIPT, execFileCommands, PREPARE_FILES_SCRIPT, runContainerStep, type FileCommandFiles } from './container-step.js';
 export { parseFileRecords, PRINT_FILES_FUNCTION } from './file-records.js';
 export { DEFAULT_COPY_MAX_BYTES, EphemeralCopyIn, type EphemeralCopySettings, type PodFileCopy } from './ephemeral-copy-in.js';
+export { STEP_LAUNCH } from './step-launch.js';

@@ -1,3 +1,5 @@
+import { STEP_LAUNCH } from '@kact/kubernetes';
+
 /**
  * The shell program that runs a step's process inside the pod. Its text is constant (only the
  * busybox path is built in); everything about the step arrives as data: a tar on stdin, unpacked
@@ -98,23 +100,7 @@ run)
   ;;
 supervise)
   echo $$ > "$d/sup"
-  # Handlers, not ignore: they keep this shell alive for group signals and reset to default in the process.
-  trap ':' INT TERM HUP
-  set --
-  while IFS= read -r -d '' kv; do set -- "$@" "$kv"; done < "$d/env"
-  while IFS= read -r -d '' a; do set -- "$@" "$a"; done < "$d/argv"
-  IFS= read -r -d '' wd < "$d/cwd"
-  read -r t < "$d/timeout"
-  if [ -n "$t" ]; then
-    # The watchdog takes its sleep with it when the process ends first (no sleeper left behind).
-    ( trap 'kill $s 2>/dev/null; exit 0' TERM
-      $bb sleep "$t" & s=$!; wait $s
-      true > "$d/timedout"
-      read -r p < "$d/pid" && kill -s INT -- "-$p"
-      $bb sleep 5 & s=$!; wait $s
-      kill -s KILL -- "-$p" ) < /dev/null > /dev/null 2>&1 &
-    w=$!
-  fi
+${STEP_LAUNCH}
   if cd "$wd" 2>/dev/null; then
     # setsid: a process group of its own, killable as a whole; the inner sh records it and becomes the process.
     $bb setsid $bb sh -c 'echo $$ > "$1"; shift; exec "$@"' kact-exec "$d/pid" $bb env "$@" >> "$d/log" 2>&1 < /dev/null

@@ -1,3 +1,5 @@
+import { STEP_LAUNCH } from '@kact/kubernetes';
+
 /**
  * The shell program every `run` step's container runs (under the pod's busybox, or bash where
  * the pod's "busybox" is the bash stand-in). Its text is constant; the step arrives as data in
@@ -39,21 +41,7 @@ done
 while IFS= read -r -d '' f; do
   { true > "$f"; } 2>/dev/null || { $bb mkdir -p "\${f%/*}" && true > "$f"; } || exit 93
 done < "$d/files"
-trap ':' INT TERM HUP
-set --
-while IFS= read -r -d '' kv; do set -- "$@" "$kv"; done < "$d/env"
-while IFS= read -r -d '' a; do set -- "$@" "$a"; done < "$d/argv"
-IFS= read -r -d '' wd < "$d/cwd"
-t=; read -r t < "$d/timeout"
-if [ -n "$t" ]; then
-  ( trap 'kill $s 2>/dev/null; exit 0' TERM
-    $bb sleep "$t" & s=$!; wait $s
-    true > "$d/timedout"
-    read -r p < "$d/pid" && kill -s INT -- "-$p"
-    $bb sleep 5 & s=$!; wait $s
-    kill -s KILL -- "-$p" ) < /dev/null > /dev/null 2>&1 &
-  w=$!
-fi
+${STEP_LAUNCH}
 if cd "$wd" 2>/dev/null; then
   # Through tee into a file: the trailer reports how many bytes the log should hold.
   # What is left of its process group once it has ended would die with the container anyway; it
