@@ -10,7 +10,14 @@ const stringLiteral = fc.string({ unit: fc.constantFrom('a', 'Z', ' ', '}', '{',
 const identifier = fc.constantFrom('github.ref', 'env.NAME', 'matrix.os', 'inputs.x');
 const expression = fc.tuple(fc.constantFrom('', ' ', '  '), fc.oneof(stringLiteral, identifier), fc.constantFrom('', ' ', '\n')).map(([a, e, b]) => `${a}${e}${b}`);
 
-const template = fc.array(fc.oneof(literalText.map((text) => ({ kind: 'literal', text }) as TemplatePart), expression.map((e) => ({ kind: 'expression', expression: e }) as TemplatePart)), { maxLength: 6 });
+/** The literal stretches of a template as they read once joined (adjacent literals run together). */
+const literalRuns = (parts: TemplatePart[]) =>
+  parts.reduce<string[]>((runs, p, i) => (p.kind !== 'literal' ? runs : parts[i - 1]?.kind === 'literal' ? [...runs.slice(0, -1), runs.at(-1)! + p.text] : [...runs, p.text]), []);
+
+// Two literals can join into `${{` ('$' then '{{'): such a text is not a template of these parts.
+const template = fc
+  .array(fc.oneof(literalText.map((text) => ({ kind: 'literal', text }) as TemplatePart), expression.map((e) => ({ kind: 'expression', expression: e }) as TemplatePart)), { maxLength: 6 })
+  .filter((parts) => literalRuns(parts).every((run) => !run.includes('${{')));
 
 const join = (parts: TemplatePart[]) => parts.map((p) => (p.kind === 'literal' ? p.text : `\${{${p.expression}}}`)).join('');
 
