@@ -1,8 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Annotation, JobResult, RunResult, StepResult } from '../../run/results.js';
-import type { RunEvents } from '../../run/run-events.js';
 import type { Masker } from '../secret-masker.js';
+import { FileReporter } from './file-reporter.js';
 import { maskDeep } from './mask-deep.js';
 import { stripAnsi } from './format.js';
 
@@ -27,15 +25,9 @@ export function toJUnitXml(run: RunResult, masker?: Masker): string {
 }
 
 /** Writes JUnit XML for the run to `path` when it finishes. */
-export class JUnitReporter implements RunEvents {
-  constructor(
-    readonly path: string,
-    private readonly options: { masker?: Masker } = {},
-  ) {}
-
-  runFinished(result: RunResult): void {
-    mkdirSync(dirname(this.path), { recursive: true });
-    writeFileSync(this.path, toJUnitXml(result, this.options.masker));
+export class JUnitReporter extends FileReporter {
+  constructor(path: string, options: { masker?: Masker } = {}) {
+    super(path, toJUnitXml, options.masker);
   }
 }
 
