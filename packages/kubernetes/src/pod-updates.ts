@@ -1,7 +1,7 @@
 import { Watch, type CoreV1Event, type V1Pod } from '@kubernetes/client-node';
 import type { KubeConnection } from './connection.js';
-import { isHttpStatus, messageOf } from './connection.js';
 import type { PodRef } from './pod-transport.js';
+import { restartableWatch } from './restartable-watch.js';
 
 export interface PodUpdates {
   /** Ends the watch; no callback runs after this. */
@@ -14,42 +14,13 @@ export interface PodUpdates {
  * current state after 410 Gone); `onError` gets failures that will not heal (403, 404).
  */
 export function watchPod(connection: KubeConnection, pod: PodRef, fromVersion: string | undefined, onPod: (pod: V1Pod | undefined) => void, onError: (message: string) => void): PodUpdates {
-  const watch = new Watch(connection.config);
-  let stopped = false;
-  let controller: AbortController | undefined;
-  let version = fromVersion;
-  const restart = (err: unknown) => {
-    if (stopped) return;
-    if (isHttpStatus(err, 410)) version = undefined;
-    setTimeout(() => void start(), err ? 200 : 0);
-  };
-  const start = async () => {
-    if (stopped) return;
-    try {
-      controller = await watch.watch(
-        `/api/v1/namespaces/${pod.namespace}/pods`,
-        { fieldSelector: `metadata.name=${pod.name}`, allowWatchBookmarks: true, ...(version ? { resourceVersion: version } : {}) },
-        (phase, obj: V1Pod) => {
-          if (stopped) return;
-          if (obj?.metadata?.resourceVersion) version = obj.metadata.resourceVersion;
-          if (phase === 'BOOKMARK') return;
-          onPod(phase === 'DELETED' ? undefined : obj);
-        },
-        restart,
-      );
-      if (stopped) controller.abort();
-    } catch (err) {
-      if (isHttpStatus(err, 403) || isHttpStatus(err, 404)) onError(`cannot watch pod ${pod.name}: ${messageOf(err)}`);
-      else restart(err);
-    }
-  };
-  void start();
-  return {
-    stop() {
-      stopped = true;
-      controller?.abort();
-    },
-  };
+  return restartableWatch<V1Pod>(connection.config, {
+    path: `/api/v1/namespaces/${pod.namespace}/pods`,
+    fieldSelector: `metadata.name=${pod.name}`,
+    fromVersion,
+    onObject: (phase, obj) => onPod(phase === 'DELETED' ? undefined : obj),
+    onUnrecoverable: (message) => onError(`cannot watch pod ${pod.name}: ${message}`),
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
-import { Watch, type CoreV1Event, type V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
 import type { KubeConnection } from './connection.js';
-import { isHttpStatus, messageOf } from './connection.js';
 import { eventFailure, podProgress, unschedulableReason } from './pod-progress.js';
+import { restartableWatch, type RestartableWatch, type WatchPhase } from './restartable-watch.js';
 
 export class PodStartError extends Error {
   override name = 'PodStartError';
@@ -23,8 +23,7 @@ export interface WaitOptions {
 export function waitForPodRunning(connection: KubeConnection, created: V1Pod, options: WaitOptions): Promise<V1Pod> {
   const name = created.metadata!.name!;
   const namespace = connection.namespace;
-  const watch = new Watch(connection.config);
-  const controllers: AbortController[] = [];
+  const watches: RestartableWatch[] = [];
   let lastEvent = '';
   let unschedulableSince: number | undefined;
   let graceTimer: NodeJS.Timeout | undefined;
@@ -37,7 +36,7 @@ export function waitForPodRunning(connection: KubeConnection, created: V1Pod, op
       clearTimeout(timer);
       clearTimeout(graceTimer);
       options.signal.removeEventListener('abort', onAbort);
-      for (const c of controllers) c.abort();
+      for (const w of watches) w.stop();
       if (error) reject(error);
       else resolve(pod!);
     };
@@ -64,41 +63,24 @@ export function waitForPodRunning(connection: KubeConnection, created: V1Pod, op
       }
     };
 
-    const follow = async (path: string, fieldSelector: string, resourceVersion: string | undefined, onObject: (obj: unknown, phase: string) => void): Promise<void> => {
-      let version = resourceVersion;
-      const restart = (err: unknown) => {
-        if (settled) return;
-        // 410 Gone: our resourceVersion is too old; start over from the current state.
-        if (isHttpStatus(err, 410)) version = undefined;
-        setTimeout(() => void start(), err ? 200 : 0);
-      };
-      const start = async () => {
-        if (settled) return;
-        try {
-          const controller = await watch.watch(
-            path,
-            { fieldSelector, allowWatchBookmarks: true, ...(version ? { resourceVersion: version } : {}) },
-            (phase, obj: { metadata?: { resourceVersion?: string } }) => {
-              if (obj?.metadata?.resourceVersion) version = obj.metadata.resourceVersion;
-              if (phase !== 'BOOKMARK') onObject(obj, phase);
-            },
-            restart,
-          );
-          controllers.push(controller);
-          if (settled) controller.abort();
-        } catch (err) {
-          if (isHttpStatus(err, 404) || isHttpStatus(err, 403)) return finish(new PodStartError(`cannot watch pod ${name}: ${messageOf(err)}`));
-          restart(err);
-        }
-      };
-      await start();
+    const follow = (path: string, fieldSelector: string, fromVersion: string | undefined, onObject: (phase: WatchPhase, obj: unknown) => void): void => {
+      if (settled) return;
+      watches.push(
+        restartableWatch<unknown>(connection.config, {
+          path,
+          fieldSelector,
+          fromVersion,
+          onObject: (phase, obj) => !settled && onObject(phase, obj),
+          onUnrecoverable: (message) => finish(new PodStartError(`cannot watch pod ${name}: ${message}`)),
+        }),
+      );
     };
 
-    void follow(`/api/v1/namespaces/${namespace}/pods`, `metadata.name=${name}`, created.metadata?.resourceVersion, (obj, phase) => {
+    follow(`/api/v1/namespaces/${namespace}/pods`, `metadata.name=${name}`, created.metadata?.resourceVersion, (phase, obj) => {
       if (phase === 'DELETED') return finish(new PodStartError(`pod ${name} was deleted while starting`));
       onPod(obj as V1Pod);
     });
-    void follow(`/api/v1/namespaces/${namespace}/events`, `involvedObject.kind=Pod,involvedObject.name=${name}`, undefined, (obj) => {
+    follow(`/api/v1/namespaces/${namespace}/events`, `involvedObject.kind=Pod,involvedObject.name=${name}`, undefined, (_phase, obj) => {
       const event = obj as CoreV1Event;
       if (event.involvedObject?.uid && created.metadata?.uid && event.involvedObject.uid !== created.metadata.uid) return;
       lastEvent = `${event.reason ?? ''}: ${event.message ?? ''}`;
