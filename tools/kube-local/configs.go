@@ -115,6 +115,10 @@ kubeAPIQPS: 50
 kubeAPIBurst: 100
 eventRecordQPS: 50
 syncFrequency: 10s
+# A step's output is read back from its container log: rotation at the default 10Mi while a
+# step writes tens of MiB can cost the sidecar strategy bytes (it says so when it happens).
+containerLogMaxSize: 100Mi
+containerLogMaxFiles: 3
 nodeStatusUpdateFrequency: 5s
 nodeStatusReportFrequency: 1m
 shutdownGracePeriod: 0s

@@ -61,11 +61,20 @@ export class EphemeralCopyIn implements PodFileCopy {
     this.maxBytes = settings.maxBytes ?? DEFAULT_COPY_MAX_BYTES;
   }
 
-  async copyIn(pod: JobPod, localDir: string, podPath: string, options: CopyInOptions = {}): Promise<void> {
-    const archive = await packFolder(localDir, options);
+  /** Refuses archives over the limit, with the limit in the message. */
+  checkSize(archive: Buffer, localDir: string, pod: JobPod, podPath: string): void {
     if (archive.length > this.maxBytes) {
       throw new Error(`copying ${localDir} into ${pod.name}:${podPath}: ${mib(archive.length)} packed, over the ${mib(this.maxBytes)} the no-exec copy carries (exclude files, or use the exec strategy)`);
     }
+  }
+
+  async copyIn(pod: JobPod, localDir: string, podPath: string, options: CopyInOptions = {}): Promise<void> {
+    await this.copyArchive(pod, await packFolder(localDir, options), localDir, podPath);
+  }
+
+  /** Copies an archive packed by `packFolder`. */
+  async copyArchive(pod: JobPod, archive: Buffer, localDir: string, podPath: string): Promise<void> {
+    this.checkSize(archive, localDir, pod, podPath);
     const podSpec = await this.containers.podSpec(pod);
     const main = podSpec.containers.find((c) => c.name === pod.mainContainer) ?? podSpec.containers[0]!;
     const id = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -97,7 +106,8 @@ export class EphemeralCopyIn implements PodFileCopy {
   }
 }
 
-async function packFolder(localDir: string, options: CopyInOptions): Promise<Buffer> {
+/** A local folder as tar.gz in memory, minus what `options.exclude` leaves out. */
+export async function packFolder(localDir: string, options: CopyInOptions): Promise<Buffer> {
   const scratch = await mkdtemp(join(tmpdir(), 'kact-copy-'));
   try {
     const file = join(scratch, 'in.tgz');

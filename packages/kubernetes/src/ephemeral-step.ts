@@ -49,6 +49,16 @@ export interface StepContainerResult {
   oomKilled: boolean;
 }
 
+/** A container to follow: its name, its image (for messages), and how to end it early. */
+export interface FollowTarget {
+  name: string;
+  image: string;
+  /** Stop the container after this long; the result then has `timedOut`. */
+  timeoutMs?: number;
+  /** Ends the container's processes (timeout, abort); default: a stop helper container. */
+  stop?: (containerId: string) => Promise<void>;
+}
+
 /** The container could not run at all (image missing, bad spec): the step fails with this message. */
 export class StepContainerError extends Error {
   override name = 'StepContainerError';
@@ -71,6 +81,16 @@ export interface StepContainerSettings {
 
 /** Waiting reasons after which the container will not start in time for a CI step. */
 const FATAL_WAITING = new Set(['ErrImagePull', 'ImagePullBackOff', 'ErrImageNeverPull', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
+
+/**
+ * The kubelet reports CreateContainerConfigError "failed to sync secret cache" while its watch
+ * on a just-created Secret has not caught up; it retries by itself, so that is not fatal for a
+ * while.
+ */
+const CACHE_SYNC_GRACE_MS = 20_000;
+function transientWaiting(reason: string, message: string | undefined, since: number): boolean {
+  return reason === 'CreateContainerConfigError' && /failed to sync (secret|configmap) cache/i.test(message ?? '') && Date.now() - since < CACHE_SYNC_GRACE_MS;
+}
 
 const strategicMerge = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
 
@@ -140,19 +160,35 @@ export class StepContainers {
         ...(spec.securityContext ? { securityContext: spec.securityContext } : {}),
       };
       const patched = await this.addContainer(pod, container);
-      return await this.follow(pod, podSpec, spec, patched, io, deleteSecret);
+      return await this.follow(pod, podSpec, { name: spec.name, image: spec.image, ...(spec.timeoutMs !== undefined ? { timeoutMs: spec.timeoutMs } : {}) }, patched, io, deleteSecret);
     } finally {
       await deleteSecret().catch(() => undefined);
     }
   }
 
+  /**
+   * Follows a container the pod already has (one of its containers, or an ephemeral container
+   * added earlier) that is running now: its log from the first byte, its end, its exit code. A
+   * timeout or abort calls `stop` (default: the stop helper container).
+   */
+  async followRunning(pod: PodRef & { mainContainer: string }, target: FollowTarget, io: StepContainerIo): Promise<StepContainerResult> {
+    if (io.signal.aborted) return { exitCode: 130, reason: 'cancelled', timedOut: false, cancelled: true, oomKilled: false };
+    return this.follow(pod, await this.podSpec(pod), target, undefined, io, () => Promise.resolve(), true);
+  }
+
+  /** Adds containers that wait for work (one patch for all of them); they start in the background. */
+  async addContainers(pod: PodRef, containers: V1EphemeralContainer[]): Promise<void> {
+    if (containers.length) await this.patchEphemeral(pod, containers, containers.map((c) => c.name).join(', '));
+  }
+
   private follow(
     pod: PodRef & { mainContainer: string },
     podSpec: JobPodSpec,
-    spec: StepContainerSpec,
-    patched: V1Pod,
+    spec: FollowTarget,
+    patched: V1Pod | undefined,
     io: StepContainerIo,
     started: () => Promise<void>,
+    running = false,
   ): Promise<StepContainerResult> {
     const name = spec.name;
     return new Promise<StepContainerResult>((resolve, reject) => {
@@ -166,6 +202,7 @@ export class StepContainers {
       let stop: 'timeout' | 'cancel' | undefined;
       let stopSent = false;
       let stopTimer: NodeJS.Timeout | undefined;
+      let configWaitSince: number | undefined;
 
       const finish = (error: Error | undefined, result?: StepContainerResult) => {
         if (settled) return;
@@ -215,10 +252,10 @@ export class StepContainers {
       const sendStop = () => {
         if (stopSent || settled || !containerId) return;
         stopSent = true;
-        if (!podSpec.shareProcessNamespace) {
+        if (!spec.stop && !podSpec.shareProcessNamespace) {
           return finish(new InfrastructureError(`step container ${name} cannot be stopped: pod ${pod.name} does not share its process namespace`));
         }
-        this.stopContainer(pod, podSpec, name, containerId).catch((error: unknown) => finish(new InfrastructureError(`stopping step container ${name}: ${messageOf(error)}`)));
+        (spec.stop ? spec.stop(containerId) : this.stopContainer(pod, podSpec, name, containerId)).catch((error: unknown) => finish(new InfrastructureError(`stopping step container ${name}: ${messageOf(error)}`)));
         stopTimer = setTimeout(
           () => finish(new InfrastructureError(`step container ${name} in pod ${pod.name} did not stop within ${Math.round(this.stopTimeoutMs / 1000)} s of being told to`)),
           this.stopTimeoutMs,
@@ -234,11 +271,11 @@ export class StepContainers {
 
       const onPod = (current: V1Pod | undefined) => {
         if (!current) return finish(new InfrastructureError(`pod ${pod.name} was deleted while step container ${name} ran`));
-        const status = current.status?.ephemeralContainerStatuses?.find((s) => s.name === name);
+        const status = [...(current.status?.ephemeralContainerStatuses ?? []), ...(current.status?.containerStatuses ?? [])].find((s) => s.name === name);
         if (!status) return;
         if (status.containerID) containerId = bareContainerId(status.containerID);
         const waiting = status.state?.waiting;
-        if (waiting?.reason && FATAL_WAITING.has(waiting.reason)) {
+        if (waiting?.reason && FATAL_WAITING.has(waiting.reason) && !transientWaiting(waiting.reason, waiting.message, (configWaitSince ??= Date.now()))) {
           return finish(new StepContainerError(`container ${name} (image ${spec.image}): ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}`));
         }
         if (status.state?.running || status.state?.terminated) {
@@ -256,13 +293,16 @@ export class StepContainers {
         }
       };
       const events = watchPodEvents(this.connection, pod, (event) => {
-        if (event.involvedObject?.uid !== podSpec.uid || event.involvedObject?.fieldPath !== `spec.ephemeralContainers{${name}}`) return;
+        const path = event.involvedObject?.fieldPath;
+        if (event.involvedObject?.uid !== podSpec.uid || (path !== `spec.ephemeralContainers{${name}}` && path !== `spec.containers{${name}}`)) return;
         if (event.type === 'Warning' && (event.reason === 'ErrImageNeverPull' || event.reason === 'InspectFailed' || (event.reason === 'Failed' && /ErrImagePull|ErrImageNeverPull|InvalidImageName|not found|pull access denied/i.test(event.message ?? '')))) {
           finish(new StepContainerError(`container ${name} (image ${spec.image}): ${event.reason}: ${event.message ?? ''}`.trim()));
         }
       });
-      const updates = watchPod(this.connection, pod, patched.metadata?.resourceVersion, onPod, (message) => finish(new InfrastructureError(message)));
-      onPod(patched);
+      const updates = watchPod(this.connection, pod, patched?.metadata?.resourceVersion, onPod, (message) => finish(new InfrastructureError(message)));
+      if (patched) onPod(patched);
+      // A container known to run: its log can be read before the watch reports anything.
+      if (running) void readLog();
       if (io.signal.aborted) onAbort();
     });
   }
@@ -295,15 +335,19 @@ export class StepContainers {
     });
   }
 
-  private async addContainer(pod: PodRef, container: V1EphemeralContainer): Promise<V1Pod> {
+  private addContainer(pod: PodRef, container: V1EphemeralContainer): Promise<V1Pod> {
+    return this.patchEphemeral(pod, [container], container.name);
+  }
+
+  private async patchEphemeral(pod: PodRef, containers: V1EphemeralContainer[], names: string): Promise<V1Pod> {
     try {
       return await this.connection.core.patchNamespacedPodEphemeralcontainers(
-        { name: pod.name, namespace: pod.namespace, body: { spec: { ephemeralContainers: [container] } } },
+        { name: pod.name, namespace: pod.namespace, body: { spec: { ephemeralContainers: containers } } },
         strategicMerge,
       );
     } catch (error) {
-      if (isHttpStatus(error, 404)) throw new InfrastructureError(`pod ${pod.name} is gone; cannot add step container ${container.name}`);
-      throw new InfrastructureError(`adding step container ${container.name} to pod ${pod.name}: ${messageOf(error)}`);
+      if (isHttpStatus(error, 404)) throw new InfrastructureError(`pod ${pod.name} is gone; cannot add step container ${names}`);
+      throw new InfrastructureError(`adding step container ${names} to pod ${pod.name}: ${messageOf(error)}`);
     }
   }
 

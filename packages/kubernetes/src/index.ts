@@ -1,6 +1,6 @@
 export { ClusterUnreachableError, checkReachable, connectToCluster, messageOf, type KubeConnection, type KubeConnectionOptions } from './connection.js';
 export { parseContainerOptions, splitOptionWords, type ContainerOptions } from './docker-options.js';
-export { buildJobPod, jobObjectNames, LABELS, labelValue, objectKey, podVolumeMounts, POD_BUSYBOX, type JobPodResources, type PodBuildSettings } from './pod-builder.js';
+export { buildJobPod, jobObjectNames, LABELS, labelValue, objectKey, podVolumeMounts, POD_BUSYBOX, POD_SLOTS, type JobPodResources, type PodBuildSettings } from './pod-builder.js';
 export { podProgress, type PodProgress } from './pod-progress.js';
 export { PodStartError, waitForPodRunning } from './pod-watch.js';
 export type { ContainerState, ExecIo, ExecResult, PodRef, PodTransport } from './pod-transport.js';
@@ -13,8 +13,8 @@ export { findTestCluster, KUBE_LOCAL_KUBECONFIG, type ClusterProbe } from './loc
 export { readContainerLog, type LogReadOptions, type LogReadResult } from './container-log.js';
 export { watchPod, type PodUpdates } from './pod-updates.js';
 export { STOP_SCRIPT, bareContainerId } from './container-stop.js';
-export { StepContainerError, StepContainers, type JobPodSpec, type StepContainerIo, type StepContainerResult, type StepContainerSettings, type StepContainerSpec } from './ephemeral-step.js';
+export { StepContainerError, StepContainers, type FollowTarget, type JobPodSpec, type StepContainerIo, type StepContainerResult, type StepContainerSettings, type StepContainerSpec } from './ephemeral-step.js';
 export { COLLECT_FILES_SCRIPT, execFileCommands, PREPARE_FILES_SCRIPT, runContainerStep, type FileCommandFiles } from './container-step.js';
 export { parseFileRecords, PRINT_FILES_FUNCTION } from './file-records.js';
-export { DEFAULT_COPY_MAX_BYTES, EphemeralCopyIn, type EphemeralCopySettings, type PodFileCopy } from './ephemeral-copy-in.js';
+export { DEFAULT_COPY_MAX_BYTES, EphemeralCopyIn, packFolder, type EphemeralCopySettings, type PodFileCopy } from './ephemeral-copy-in.js';
 export { STEP_LAUNCH } from './step-launch.js';

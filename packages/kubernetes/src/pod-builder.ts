@@ -13,6 +13,9 @@ export const LABELS = {
 /** The static busybox every container can run, whatever its image (copied in by the init container). */
 export const POD_BUSYBOX = `${POD_PATHS.runtime}/bin/busybox`;
 
+/** Where containers that wait for steps keep their hand-over files (one folder per container). */
+export const POD_SLOTS = `${POD_PATHS.runtime}/slots`;
+
 export interface PodBuildSettings {
   namespace: string;
   /** Image the init container runs: it must have /bin/sh, and /bin/busybox (static) to copy. */
@@ -53,13 +56,13 @@ export function podVolumeMounts(): V1VolumeMount[] {
  */
 const INIT_SCRIPT = [
   'set -e',
-  `mkdir -p ${POD_PATHS.runtime}/bin ${POD_PATHS.runtime}/steps`,
+  `mkdir -p ${POD_PATHS.runtime}/bin ${POD_PATHS.runtime}/steps ${POD_SLOTS}`,
   `if [ -x /bin/busybox ]; then cp /bin/busybox ${POD_BUSYBOX}; else`,
   `  printf '%s\\n' '#!/bin/bash' '# kact: no busybox in the tools image; its own tools stand in' 'if [ "$1" = sh ]; then shift; exec /bin/bash "$@"; fi' 'exec "$@"' > ${POD_BUSYBOX}`,
   'fi',
   `chmod 0755 ${POD_BUSYBOX}`,
   // Steps may run as any uid (non-root images, --user): the step folders must be writable by all.
-  `chmod 1777 ${POD_PATHS.runtime}/steps`,
+  `chmod 1777 ${POD_PATHS.runtime}/steps ${POD_SLOTS}`,
 ].join('\n');
 
 /** Builds the pod, its env ConfigMap and its Secret for a job. Pure: no API calls. */

@@ -13,6 +13,8 @@ export interface SidecarStep {
   fileNames: string[];
   /** `KACT_<FIELD>_N` / `KACT_<FIELD>_<i>`: base64 parts, for the step's Secret. */
   env: Record<string, string>;
+  /** The same fields as the wrapper unpacks them: file name in the step folder → base64 content (for the agent). */
+  files: Record<string, string>;
   /** Bytes of `env` values: checked against the Secret and execve limits. */
   size: number;
 }
@@ -64,9 +66,11 @@ export function encodeSidecarStep(request: ProcessRequest, baseEnv: Record<strin
     ...(script ? { SCRIPT: script.content } : {}),
   };
   const out: Record<string, string> = {};
+  const files: Record<string, string> = {};
   let size = 0;
   for (const [field, content] of Object.entries(fields)) {
     const encoded = Buffer.from(content, 'utf8').toString('base64');
+    files[field === 'SCRIPT' ? scriptName : field.toLowerCase()] = encoded;
     const parts = Math.max(1, Math.ceil(encoded.length / PART));
     out[`KACT_${field}_N`] = String(parts);
     for (let i = 0; i < parts; i++) out[`KACT_${field}_${i}`] = encoded.slice(i * PART, (i + 1) * PART);
@@ -75,5 +79,5 @@ export function encodeSidecarStep(request: ProcessRequest, baseEnv: Record<strin
   if (size > MAX_REQUEST_BYTES) {
     throw new InvalidStepRequest(`the step is too large for the sidecar strategy: ${Math.round(size / 1024)} KiB encoded (script, env and arguments), at most ${MAX_REQUEST_BYTES / 1024} KiB fit in its Secret`);
   }
-  return { dir, scriptName, nonce, fileNames, env: out, size };
+  return { dir, scriptName, nonce, fileNames, env: out, files, size };
 }

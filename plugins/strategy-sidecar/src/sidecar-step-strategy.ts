@@ -2,25 +2,33 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { inject, injectable, optional } from 'inversify';
 import type { V1Container, V1EnvVar } from '@kubernetes/client-node';
-import { InfrastructureError, type ContainerStepRequest, type JobPod, type ProcessRequest, type ProcessResult, type StepStrategy } from '@kact/core';
-import { KUBE_TOKENS, POD_BUSYBOX, runContainerStep, type KubeConnection, type StepContainers } from '@kact/kubernetes';
+import { InfrastructureError, type ContainerStepRequest, type JobPod, type JobPodRequest, type PodPlan, type ProcessRequest, type ProcessResult, type StepStrategy } from '@kact/core';
+import { DEFAULT_TOOLS_IMAGE, EphemeralCopyIn, KUBE_TOKENS, packFolder, POD_BUSYBOX, runContainerStep, type CopyInOptions, type KubeConnection, type PodFileCopy, type StepContainerIo, type StepContainerResult, type StepContainers } from '@kact/kubernetes';
 import { sidecarFileCommands } from './sidecar-files.js';
 import { SidecarLog } from './sidecar-log.js';
 import { encodeSidecarStep } from './sidecar-request.js';
 import { sidecarWrapperScript } from './sidecar-wrapper.js';
+import { SlotsUnavailable, StepSlots } from './step-slots.js';
 
 export interface SidecarStrategySettings {
   /** How long past a step's own timeout (which the wrapper enforces) before its container is stopped from outside. */
   stopBackstopMs?: number;
+  /** Step slots (containers created with the pod that wait for a step): off runs every step as an ephemeral container of its own. */
+  slots?: boolean;
+  /** Image of the step agent (needs `node`); default: the runner image. */
+  agentImage?: string;
+  maxInitialSlots?: number;
+  agentPort?: number;
 }
 
 export const SIDECAR_STRATEGY_SETTINGS = Symbol.for('kact.strategy-sidecar.Settings');
 
 /** Wrapper exit codes for its own failures before the process started (see sidecar-wrapper.ts). */
-const WRAPPER_FAILURES = new Set([92, 93]);
-
+const WRAPPER_FAILURES = new Set([92, 93, 94]);
 /** A shortfall of the container log against the wrapper's count that means lost output, not dropped CRs. */
 const LOST_LOG_THRESHOLD = 256 * 1024;
+/** How long a stopped step's processes get between SIGTERM and SIGKILL. */
+const STOP_GRACE_SECONDS = 5;
 
 /** The env a container of the pod has from its spec, split into values kact may copy and references it must keep as such. */
 interface ContainerEnv {
@@ -29,18 +37,25 @@ interface ContainerEnv {
 }
 
 /**
- * Every process runs in a container of its own, added to the job pod as an ephemeral container:
- * `run` steps in the image of the container they name (the job's main container) with a constant
- * wrapper, docker steps in their own image. Steps arrive as data in a per-step Secret (env), the
- * log streams from the container and carries the exit code and file-command files back in a
- * trailer, and the container status holds the exit code for good. No `pods/exec` anywhere.
+ * Every process runs in a container of its own in the job pod, never through `pods/exec`.
+ * `run` steps and node actions go to a step slot: a container created with the pod (the job's
+ * image, the pod's busybox running a constant wrapper) that waits for one step; the pod's step
+ * agent hands it the step through the API server's pod proxy (see step-slots.ts). Without slots
+ * (a Role without `pods/proxy`, or all used and none starting in time) the step becomes an
+ * ephemeral container of its own with the step in a per-step Secret. Docker steps are ephemeral
+ * containers in their own image. Either way the log streams from the container and carries the
+ * exit code and the file-command files back in a trailer; the container status keeps the exit
+ * code for good.
  */
 @injectable()
-export class SidecarStepStrategy implements StepStrategy {
+export class SidecarStepStrategy implements StepStrategy, PodFileCopy {
   readonly name = 'sidecar';
   private readonly wrapper = sidecarWrapperScript(POD_BUSYBOX);
   private readonly envs = new Map<string, Promise<ContainerEnv>>();
   private readonly stopBackstopMs: number;
+  private readonly slots: StepSlots | undefined;
+  private readonly files = sidecarFileCommands(this);
+  private readonly copier: EphemeralCopyIn;
 
   constructor(
     @inject(KUBE_TOKENS.StepContainers) private readonly containers: StepContainers,
@@ -48,6 +63,18 @@ export class SidecarStepStrategy implements StepStrategy {
     @inject(SIDECAR_STRATEGY_SETTINGS) @optional() settings: SidecarStrategySettings = {},
   ) {
     this.stopBackstopMs = settings.stopBackstopMs ?? 15_000;
+    this.copier = new EphemeralCopyIn(containers);
+    if (settings.slots !== false) {
+      this.slots = new StepSlots(connection, containers, {
+        agentImage: settings.agentImage ?? DEFAULT_TOOLS_IMAGE,
+        ...(settings.maxInitialSlots !== undefined ? { maxInitialSlots: settings.maxInitialSlots } : {}),
+        ...(settings.agentPort !== undefined ? { agentPort: settings.agentPort } : {}),
+      });
+    }
+  }
+
+  preparePod(request: JobPodRequest, plan: PodPlan): JobPodRequest {
+    return this.slots ? this.slots.plan(request, plan) : request;
   }
 
   async runProcess(pod: JobPod, request: ProcessRequest, output: (chunk: string) => void, signal: AbortSignal): Promise<ProcessResult> {
@@ -59,21 +86,46 @@ export class SidecarStepStrategy implements StepStrategy {
     const base = await this.containerEnv(pod, target);
     const step = encodeSidecarStep(request, base.values);
     const log = new SidecarLog(step.nonce, output);
-    const name = `run-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-    const result = await this.containers.run(
-      pod,
-      {
-        name,
-        image: target.image!,
-        command: [POD_BUSYBOX, 'sh', '-c', this.wrapper, 'kact-step', step.dir, step.scriptName],
-        env: step.env,
-        envRefs: base.refs,
-        ...(target.securityContext ? { securityContext: target.securityContext } : {}),
-        // The wrapper enforces the step's timeout itself; this only catches a wrapper that hangs.
-        ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs + this.stopBackstopMs } : {}),
-      },
-      { onLog: log.push, signal, exitFromLog: () => log.trailer()?.exitCode },
-    );
+    const io: StepContainerIo = { onLog: log.push, signal, exitFromLog: () => log.trailer()?.exitCode };
+    // The wrapper enforces the step's timeout itself; this only catches a wrapper that hangs.
+    const backstop = request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs + this.stopBackstopMs } : {};
+
+    let name: string | undefined;
+    let result: StepContainerResult | undefined;
+    const slots = request.container === pod.mainContainer ? this.slots?.of(pod) : undefined;
+    if (slots && !slots.unavailable) {
+      try {
+        name = await slots.claim(pod, this.containers, { dir: step.dir, script: step.scriptName, files: step.files }, signal);
+      } catch (error) {
+        if (!(error instanceof SlotsUnavailable)) throw error;
+        if (signal.aborted) return { exitCode: 130, fileCommands: empty };
+        slots.unavailable = error.message;
+      }
+      if (name) {
+        const slot = name;
+        result = await this.containers.followRunning(pod, { name: slot, image: target.image!, ...backstop, stop: (id) => this.slots!.stop(pod, slot, id, STOP_GRACE_SECONDS) }, io);
+      }
+    }
+    if (slots?.unavailable && !slots.told) {
+      slots.told = true;
+      output(`kact: ${slots.unavailable}; this job's steps run as ephemeral containers instead (slower)\n`);
+    }
+    if (!name || !result) {
+      name = `run-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+      result = await this.containers.run(
+        pod,
+        {
+          name,
+          image: target.image!,
+          command: [POD_BUSYBOX, 'sh', '-c', this.wrapper, 'kact-step', step.dir, step.scriptName],
+          env: step.env,
+          envRefs: base.refs,
+          ...(target.securityContext ? { securityContext: target.securityContext } : {}),
+          ...backstop,
+        },
+        io,
+      );
+    }
     log.end();
     const trailer = log.trailer();
     if (trailer) {
@@ -97,9 +149,26 @@ export class SidecarStepStrategy implements StepStrategy {
     throw new InfrastructureError(`sidecar strategy: ${why} (container ${name} of pod ${pod.name}, ${result.reason}, exit code ${result.exitCode})`);
   }
 
-  /** Docker steps: the image's own container; file-command files prepared and read back by helper containers. */
+  /**
+   * Copies a folder into the pod without `pods/exec` (JobBackend.copyIn): through the pod's step
+   * agent, else through ephemeral containers.
+   */
+  async copyIn(pod: JobPod, localDir: string, podPath: string, options: CopyInOptions = {}): Promise<void> {
+    const archive = await packFolder(localDir, options);
+    this.copier.checkSize(archive, localDir, pod, podPath);
+    if (this.slots?.forPod(pod)) {
+      try {
+        return await this.slots.copy(pod, archive, podPath);
+      } catch (error) {
+        if (!(error instanceof SlotsUnavailable)) throw error;
+      }
+    }
+    await this.copier.copyArchive(pod, archive, localDir, podPath);
+  }
+
+  /** Docker steps: the image's own container; the file-command files prepared and read back by processes of this strategy. */
   runContainer(pod: JobPod, request: ContainerStepRequest, output: (chunk: string) => void, signal: AbortSignal): Promise<ProcessResult> {
-    return runContainerStep(this.containers, sidecarFileCommands(this.containers), pod, request, output, signal);
+    return runContainerStep(this.containers, this.files, pod, request, output, signal);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { STEP_LAUNCH } from '@kact/kubernetes';
+import { POD_SLOTS, STEP_LAUNCH } from '@kact/kubernetes';
 
 /**
  * The shell program every `run` step's container runs (under the pod's busybox, or bash where
@@ -38,7 +38,31 @@ for v in ENV ARGV CWD FILES NONCE TIMEOUT SCRIPT; do
   while [ "$i" -lt "$n" ]; do unset "KACT_\${v}_$i"; i=$((i + 1)); done
   unset "KACT_\${v}_N"
 done
-while IFS= read -r -d '' f; do
+${runStep()}`;
+}
+
+/**
+ * The program of a step slot: a container of the job pod, started with it, that waits for one
+ * step. It makes its hand-over folder (`POD_SLOTS/<name>`: a FIFO `go`, and `ids`, the uid and
+ * gid the agent gives the step's files to), blocks on the FIFO until the agent has written the
+ * step folder (same file names as above) and sends `<step folder> <script name>`, then runs the
+ * step as the wrapper above does and exits with its code. Exit code 94: the slot failed before
+ * a step arrived. Argument: the slot's (container's) name.
+ */
+export function slotScript(busybox: string): string {
+  return `set -u
+bb='${busybox}'
+s='${POD_SLOTS}'/$1
+$bb mkdir -p "$s" && { [ -p "$s/go" ] || $bb mkfifo -m 0600 "$s/go"; } || exit 94
+echo "$($bb id -u) $($bb id -g)" > "$s/ids.new" && $bb mv "$s/ids.new" "$s/ids" || exit 94
+read -r d script < "$s/go" || exit 94
+[ -d "$d" ] || exit 94
+${runStep()}`;
+}
+
+/** Runs the step unpacked in \`$d\` and prints the trailer (shared by both programs above). */
+function runStep(): string {
+  return `while IFS= read -r -d '' f; do
   { true > "$f"; } 2>/dev/null || { $bb mkdir -p "\${f%/*}" && true > "$f"; } || exit 93
 done < "$d/files"
 ${STEP_LAUNCH}

@@ -14,9 +14,6 @@ const probe = await findTestCluster();
 const cluster = 'connection' in probe ? probe.connection : undefined;
 if (!cluster) console.warn(`sidecar no-exec cluster test skipped: ${'reason' in probe ? probe.reason : ''}`);
 
-const runId = `it-${randomBytes(4).toString('hex')}`;
-const account = `kact-noexec-${runId}`;
-
 /** Everything kact does with the sidecar strategy — and no `pods/exec`, `pods/attach` or `pods/portforward`. */
 const RULES = [
   { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
@@ -40,9 +37,17 @@ async function connectAs(admin: KubeConnection, serviceAccount: string): Promise
   return { config, namespace: admin.namespace, context: 'sa', server: cluster.server, core: config.makeApiClient(CoreV1Api) };
 }
 
+/** With it the pod's step agent hands steps to the step slots; without it every step is an ephemeral container. */
+const PROXY_RULE = { apiGroups: [''], resources: ['pods/proxy'], verbs: ['get', 'create'] };
+
 // Without a cluster the body is still collected (describe.skipIf): nothing here may touch it then.
-describe.skipIf(!cluster)('sidecar strategy under a Role without pods/exec', () => {
+describe.skipIf(!cluster).each([
+  { proxy: true, how: 'step slots through pods/proxy' },
+  { proxy: false, how: 'no pods/proxy either: ephemeral containers' },
+])('sidecar strategy under a Role without pods/exec ($how)', ({ proxy }) => {
   if (!cluster) return;
+  const runId = `it-${randomBytes(4).toString('hex')}`;
+  const account = `kact-noexec-${runId}`;
   const admin = cluster;
   const rbac = admin.config.makeApiClient(RbacAuthorizationV1Api);
   const namespace = admin.namespace;
@@ -65,7 +70,7 @@ describe.skipIf(!cluster)('sidecar strategy under a Role without pods/exec', () 
 
   it('starts the job, copies the workspace in and runs steps and a docker step, while exec is forbidden', async () => {
     await admin.core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: account } } });
-    await rbac.createNamespacedRole({ namespace, body: { metadata: { name: account }, rules: RULES } });
+    await rbac.createNamespacedRole({ namespace, body: { metadata: { name: account }, rules: proxy ? [...RULES, PROXY_RULE] : RULES } });
     await rbac.createNamespacedRoleBinding({
       namespace,
       body: { metadata: { name: account }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: account }, subjects: [{ kind: 'ServiceAccount', name: account, namespace }] },
@@ -79,10 +84,8 @@ describe.skipIf(!cluster)('sidecar strategy under a Role without pods/exec', () 
     const strategy = container.get<StepStrategy>(TOKENS.StepStrategy);
     expect(strategy.name).toBe('sidecar');
 
-    pod = await backend.startJob(
-      { runId, name: `kact-${runId}-noexec`, labels: { [LABELS.job]: 'noexec' }, main: { name: 'runner', image: 'kact.local/runner:trixie', env: { JOB_ENV: 'job' }, keepAlive: true }, services: [], extra: [], secrets: { token: 's3cret' } },
-      new AbortController().signal,
-    );
+    const job = { runId, name: `kact-${runId}-noexec`, labels: { [LABELS.job]: 'noexec' }, main: { name: 'runner', image: 'kact.local/runner:trixie', env: { JOB_ENV: 'job' }, keepAlive: true }, services: [], extra: [], secrets: { token: 's3cret' } };
+    pod = await backend.startJob(strategy.preparePod!(job, { steps: 2 }), new AbortController().signal);
     // This identity really cannot exec.
     const exec = new KubeExecTransport(connection).exec(pod, 'runner', ['true'], { onStdout: () => undefined, onStderr: () => undefined });
     await expect(exec).rejects.toThrow(/forbidden|403/i);
@@ -107,7 +110,11 @@ describe.skipIf(!cluster)('sidecar strategy under a Role without pods/exec', () 
       new AbortController().signal,
     );
     expect(result).toMatchObject({ exitCode: 0, fileCommands: { GITHUB_OUTPUT: 'x=1\n' } });
-    expect(out).toBe('hello from the repo\njob step\n');
+    if (proxy) expect(out).toBe('hello from the repo\njob step\n');
+    else expect(out).toMatch(/^kact: the step agent of pod \S+ cannot be reached \(HTTP 403.*ephemeral containers instead \(slower\)\nhello from the repo\njob step\n$/);
+    // Where the copy and the step ran: in the pod's slots (through the agent), or in containers of their own.
+    const added = (await admin.core.readNamespacedPod({ name: pod.name, namespace })).spec?.ephemeralContainers?.map((c) => c.name) ?? [];
+    expect(added.some((name) => /^(run|copy)-/.test(name))).toBe(!proxy);
 
     let dockerOut = '';
     const docker = await strategy.runContainer(

@@ -27,10 +27,9 @@ describe.skipIf(!cluster)('sidecar strategy on the local cluster', () => {
   let n = 0;
 
   beforeAll(async () => {
-    pod = await backend.startJob(
-      { runId, name: `kact-${runId}-sidecar`, labels: { [LABELS.job]: 'sidecar' }, main: { name: 'runner', image: RUNNER, env: { FROM_CONFIGMAP: 'cm "v" $(x)' }, keepAlive: true }, services: [], extra: [], secrets: {} },
-      new AbortController().signal,
-    );
+    // As the job runner does: the strategy adds its step slots and agent to the pod.
+    const job = { runId, name: `kact-${runId}-sidecar`, labels: { [LABELS.job]: 'sidecar' }, main: { name: 'runner', image: RUNNER, env: { FROM_CONFIGMAP: 'cm "v" $(x)' }, keepAlive: true }, services: [], extra: [], secrets: {} };
+    pod = await backend.startJob(strategy.preparePod(job, { steps: 3 }), new AbortController().signal);
   }, 90_000);
   afterAll(async () => {
     if (pod) await backend.stopJob(pod);

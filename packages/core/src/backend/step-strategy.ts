@@ -1,4 +1,4 @@
-import type { JobPod } from './job-backend.js';
+import type { JobPod, JobPodRequest } from './job-backend.js';
 
 /** One process a step runs inside the job pod. */
 export interface ProcessRequest {
@@ -74,4 +74,16 @@ export interface StepStrategy {
    * with the container's exit code and the file-command files, read back from the pod.
    */
   runContainer(pod: JobPod, request: ContainerStepRequest, output: (chunk: string) => void, signal: AbortSignal): Promise<ProcessResult>;
+  /**
+   * Optional: what the strategy needs in the pod from the start (containers to run steps in,
+   * keys in the job's Secret), added to the request before the pod is created. Without it the
+   * request is used as it is.
+   */
+  preparePod?(request: JobPodRequest, plan: PodPlan): JobPodRequest;
+}
+
+/** What is known of a job before its pod starts. */
+export interface PodPlan {
+  /** The job's steps: each runs at least one process (composite actions and post steps add more). */
+  steps: number;
 }

@@ -129,8 +129,9 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
       evaluation,
     });
     if (options.toolCacheClaim) request.toolCacheClaim = options.toolCacheClaim;
+    const prepared = deps.strategy.preparePod?.(request, { steps: job.steps.length }) ?? request;
     deps.events.jobInfo?.(ref, `starting pod ${name} (${request.main.image}${request.services.length ? ` + ${request.services.map((s) => s.id).join(', ')}` : ''})`);
-    pod = await deps.backend.startJob(request, jobCancellation.signal);
+    pod = await deps.backend.startJob(prepared, jobCancellation.signal);
     for (const warning of pod.warnings ?? []) deps.events.jobInfo?.(ref, `warning: ${warning}`);
     const services = Object.fromEntries(Object.entries(pod.services).map(([id, s]) => [id, { id: s.container, ports: s.ports, network: '' }]));
     contexts.job = { status: 'success', container: { id: pod.mainContainer, network: '' }, services };

@@ -1,0 +1,167 @@
+/**
+ * The step agent: a small HTTP server in a container of its own in the job pod (the tools
+ * image, which has node), reached through the API server's pod proxy (`pods/proxy`, no
+ * `pods/exec`). It hands steps to the waiting step slots: kact POSTs a step, sealed with the
+ * job's key (AES-256-GCM, the slot's name as associated data), the agent writes the step folder
+ * on the pod's runtime volume for the slot's user and wakes the slot through its FIFO. It holds
+ * no step data itself and stops a slot's processes on request (the stop helper's program, run
+ * with the pod's busybox: the pod shares one PID namespace).
+ *
+ * `agentMain` runs in the pod as `node -e "(<its source>)()" <port> <slots dir> <steps dir>
+ * <busybox> <stop script>`, with the key (base64) in KACT_AGENT_KEY: it may use nothing
+ * outside its own body and node's built-in modules.
+ *
+ * `/copy/<slot>` unpacks a tar.gz (the workspace, local actions) as the slot's user, so
+ * checkouts need no container start either.
+ *
+ * Answers: 200 step handed over / copied; 400 unreadable request; 403 not sealed with the job's key;
+ * 409 the slot is not waiting yet (try again); 410 the slot has had its step; 404 otherwise.
+ */
+function agentMain(): void {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const http = require('node:http') as typeof import('node:http');
+  const fs = require('node:fs') as typeof import('node:fs');
+  const crypto = require('node:crypto') as typeof import('node:crypto');
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
+  const [port, slotsDir, stepsDir, busybox, stopScript] = process.argv.slice(1) as [string, string, string, string, string];
+  const key = Buffer.from(process.env['KACT_AGENT_KEY'] ?? '', 'base64');
+  delete process.env['KACT_AGENT_KEY'];
+  if (key.length !== 32) {
+    console.error('kact step agent: KACT_AGENT_KEY must hold 32 bytes (base64)');
+    process.exit(2);
+  }
+  const used = new Set<string>();
+  const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+  const FILE = /^[A-Za-z0-9._-]{1,64}$/;
+  // A packed checkout (32 MiB at most, base64 in JSON) and a little more.
+  const MAX_BODY = 48 * 1024 * 1024;
+
+  class Refused extends Error {
+    constructor(
+      readonly status: number,
+      message: string,
+    ) {
+      super(message);
+    }
+  }
+  const unseal = (body: Buffer, aad: string): Record<string, unknown> => {
+    try {
+      const decipher = crypto.createDecipheriv('aes-256-gcm', key, body.subarray(0, 12));
+      decipher.setAAD(Buffer.from(aad));
+      decipher.setAuthTag(body.subarray(12, 28));
+      return JSON.parse(Buffer.concat([decipher.update(body.subarray(28)), decipher.final()]).toString('utf8')) as Record<string, unknown>;
+    } catch {
+      throw new Refused(403, 'not sealed with the job key');
+    }
+  };
+
+  const handOver = (slot: string, step: Record<string, unknown>): string => {
+    const dir = step['dir'];
+    const script = step['script'] ?? '';
+    const files = step['files'] as Record<string, unknown> | undefined;
+    if (typeof dir !== 'string' || !dir.startsWith(`${stepsDir}/`) || !/^[A-Za-z0-9._/-]+$/.test(dir) || dir.includes('..')) throw new Refused(400, 'bad step folder');
+    if (typeof script !== 'string' || (script && !FILE.test(script)) || !files || typeof files !== 'object') throw new Refused(400, 'bad step');
+    if (used.has(slot)) throw new Refused(410, `slot ${slot} has had its step`);
+    const slotDir = `${slotsDir}/${slot}`;
+    let ids: number[];
+    let fifo: number;
+    try {
+      ids = fs.readFileSync(`${slotDir}/ids`, 'utf8').trim().split(' ').map(Number);
+      // Non-blocking: fails (ENXIO) unless the slot is already waiting on the other end.
+      fifo = fs.openSync(`${slotDir}/go`, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    } catch (error) {
+      throw new Refused(409, `slot ${slot} is not waiting yet (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    try {
+      used.add(slot);
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const paths = [dir];
+      for (const [name, content] of Object.entries(files)) {
+        if (!FILE.test(name) || typeof content !== 'string') throw new Refused(400, `bad file ${name}`);
+        fs.writeFileSync(`${dir}/${name}`, Buffer.from(content, 'base64'), { mode: 0o600 });
+        paths.push(`${dir}/${name}`);
+      }
+      // The step runs as the slot's user, which may not be ours.
+      const [uid, gid] = ids;
+      for (const path of paths) {
+        try {
+          if (Number.isInteger(uid) && Number.isInteger(gid)) fs.chownSync(path, uid!, gid!);
+        } catch {
+          fs.chmodSync(path, path === dir ? 0o777 : 0o644);
+        }
+      }
+      fs.writeSync(fifo, `${dir} ${script}\n`);
+    } finally {
+      fs.closeSync(fifo);
+    }
+    return 'handed over';
+  };
+
+  /** Unpacks a tar.gz into a folder of the pod's volumes, as the slots' user (the job container's). */
+  const copy = (slot: string, request: Record<string, unknown>): Promise<string> => {
+    const target = request['target'];
+    const archive = request['archive'];
+    if (typeof target !== 'string' || !target.startsWith('/') || target.includes('\0') || typeof archive !== 'string') throw new Refused(400, 'bad copy request');
+    let ids: number[];
+    try {
+      ids = fs.readFileSync(`${slotsDir}/${slot}/ids`, 'utf8').trim().split(' ').map(Number);
+    } catch {
+      throw new Refused(409, `slot ${slot} has not started yet`);
+    }
+    const file = `${stepsDir}/copy-${crypto.randomBytes(6).toString('hex')}.tgz`;
+    fs.writeFileSync(file, Buffer.from(archive, 'base64'), { mode: 0o644 });
+    const [uid, gid] = ids;
+    const asUser = process.getuid?.() === 0 && Number.isInteger(uid) && Number.isInteger(gid) ? { uid: uid!, gid: gid! } : {};
+    return new Promise((resolve, reject) => {
+      const child = spawn(busybox, ['sh', '-c', 'bb=$0; $bb mkdir -p "$2" && $bb tar -x -z -o -f "$1" -C "$2"', busybox, file, target], { stdio: ['ignore', 'ignore', 'pipe'], ...asUser });
+      let errors = '';
+      child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString('utf8')));
+      child.on('error', reject);
+      child.on('close', (code) => {
+        fs.rmSync(file, { force: true });
+        if (code === 0) resolve('copied');
+        else reject(new Refused(500, `unpacking into ${target} failed (exit code ${code}): ${errors.trim()}`));
+      });
+    });
+  };
+
+  const stop = (step: Record<string, unknown>): string => {
+    const container = step['container'];
+    const grace = step['grace'];
+    if (typeof container !== 'string' || !/^[a-f0-9]{12,128}$/.test(container) || !Number.isInteger(grace)) throw new Refused(400, 'bad stop request');
+    spawn(busybox, ['sh', '-c', stopScript, 'kact-stop', container, String(grace)], { stdio: 'ignore', detached: true }).unref();
+    return 'stopping';
+  };
+
+  http
+    .createServer((request, response) => {
+      const reply = (status: number, text: string) => {
+        response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+        response.end(`${text}\n`);
+      };
+      const [, verb, slot, extra] = (request.url ?? '').split('?')[0]!.split('/');
+      if (request.method === 'GET' && verb === 'healthz') return reply(200, 'ok');
+      if (request.method !== 'POST' || (verb !== 'step' && verb !== 'stop' && verb !== 'copy') || !slot || !NAME.test(slot) || extra !== undefined) return reply(404, 'no such endpoint');
+      const chunks: Buffer[] = [];
+      let size = 0;
+      request.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_BODY) request.destroy();
+        else chunks.push(chunk);
+      });
+      request.on('end', () => {
+        const fail = (error: unknown) => reply(error instanceof Refused ? error.status : 500, error instanceof Error ? error.message : String(error));
+        try {
+          const body = unseal(Buffer.concat(chunks), `${verb}/${slot}`);
+          if (verb === 'copy') copy(slot, body).then((text) => reply(200, text), fail);
+          else reply(200, verb === 'step' ? handOver(slot, body) : stop(body));
+        } catch (error) {
+          fail(error);
+        }
+      });
+    })
+    .listen(Number(port), '0.0.0.0');
+}
+
+/** The agent's program for `node -e`. */
+export const AGENT_SCRIPT = `(${agentMain.toString()})()`;
