@@ -69,7 +69,7 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
   program
     .command('gc')
     .description("delete pods, ConfigMaps and Secrets left by kact runs that are over")
-    .option('--all', "also delete what runs unknown to this machine left", false)
+    .option('--all', "also delete what runs unknown to this machine left (runs alive here, kact run or kact bench, are always kept)", false)
     .option('--kubeconfig <file>', 'kubeconfig')
     .option('--context <name>', 'kubeconfig context')
     .option('--namespace <name>', 'namespace')

@@ -30,3 +30,14 @@ export function runLiveness(runId: string): RunLiveness {
     return 'dead';
   }
 }
+
+/**
+ * Whether `kact gc` may delete what a run left: never while the run is alive here (`kact run`
+ * and `kact bench` both register theirs), always once its process is gone, and for runs this
+ * machine knows nothing of (started elsewhere, or before the registry was cleared) only with
+ * `--all`.
+ */
+export function gcMayCollect(runId: string, all: boolean): boolean {
+  const liveness = runLiveness(runId);
+  return liveness === 'dead' || (liveness === 'unknown' && all);
+}
