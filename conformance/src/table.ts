@@ -32,6 +32,9 @@ export function passTable(results: CaseResult[]): string {
     for (const r of failures) {
       lines.push(`${MARK[r.status]} ${r.case} [${r.strategy}]${r.kept ? ` (kept ${r.kept})` : ''}`);
       for (const p of r.problems) lines.push(`    ${p}`);
+      // The end of kact's own output says most about a failure the problems only name.
+      const tail = r.status === 'fail' && r.output ? r.output.trimEnd().split('\n').slice(-12) : [];
+      if (tail.length) lines.push('    output (last lines):', ...tail.map((line) => `      | ${line}`));
     }
   }
   return lines.join('\n');

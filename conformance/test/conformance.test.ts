@@ -8,8 +8,8 @@ import type { Cluster } from '../src/cluster-providers/cluster-provider.js';
 import { runConformance, type CaseResult } from '../src/suite.js';
 import { passTable } from '../src/table.js';
 
-// Every case under every strategy named here (KACT_CONFORMANCE_STRATEGIES=exec,other), on kube-local.
-const strategies = (process.env.KACT_CONFORMANCE_STRATEGIES ?? 'exec').split(',').map((s) => s.trim()).filter(Boolean);
+// Every case under both built-in strategies (or those KACT_CONFORMANCE_STRATEGIES=exec,other names), on kube-local.
+const strategies = (process.env.KACT_CONFORMANCE_STRATEGIES ?? 'exec,sidecar').split(',').map((s) => s.trim()).filter(Boolean);
 const provider = new LocalProvider({ repoRoot: REPO_ROOT, up: process.env.KACT_CONFORMANCE_UP === '1' });
 const availability = await provider.check();
 if (!availability.available) console.log(`conformance suite skipped: ${availability.reason}`);

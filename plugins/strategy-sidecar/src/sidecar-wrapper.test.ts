@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ProcessRequest } from '@kact/core';
 import { SidecarLog } from './sidecar-log.js';
 import { encodeSidecarStep } from './sidecar-request.js';
-import { sidecarWrapperScript } from './sidecar-wrapper.js';
+import { sidecarWrapperScript, slotScript } from './sidecar-wrapper.js';
 
 /** The bash stand-in the pod's init container installs when the tools image has no busybox. */
 async function shim(): Promise<string> {
@@ -19,8 +19,30 @@ async function shim(): Promise<string> {
 const busybox = await shim();
 const wrapper = sidecarWrapperScript(busybox);
 
-/** Runs the wrapper as the step container would (env from the Secret, argv), locally. */
-async function run(script: string, extra: Partial<ProcessRequest> = {}, base: Record<string, string> = {}) {
+type Mode = 'env' | 'slot';
+
+/**
+ * Starts the program as the step's container would, locally: `env`, the ephemeral container's
+ * wrapper with the step in its env (from the Secret); `slot`, a step slot that waits on its FIFO
+ * and gets the step folder written by the agent (done here the way the agent does it).
+ */
+async function start(mode: Mode, root: string, step: ReturnType<typeof encodeSidecarStep>) {
+  const options = { stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'], detached: true };
+  if (mode === 'env') {
+    return spawn(busybox, ['sh', '-c', wrapper, 'kact-step', step.dir, step.scriptName], { ...options, env: { PATH: process.env['PATH']!, FROM_IMAGE: 'image', ...step.env } });
+  }
+  const slots = join(root, 'slots');
+  const child = spawn(busybox, ['sh', '-c', slotScript(busybox, slots), 'kact-slot', 'kact-slot-0'], { ...options, env: { PATH: process.env['PATH']!, FROM_IMAGE: 'image' } });
+  const ids = join(slots, 'kact-slot-0', 'ids');
+  for (let i = 0; i < 200 && !(await access(ids).then(() => true, () => false)); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  await mkdir(step.dir, { recursive: true });
+  for (const [name, content] of Object.entries(step.files)) await writeFile(join(step.dir, name), Buffer.from(content, 'base64'));
+  await writeFile(join(slots, 'kact-slot-0', 'go'), `${step.dir} ${step.scriptName}\n`);
+  return child;
+}
+
+/** Runs one step through the program of `mode`, locally, and reads its log as kact would. */
+async function runIn(mode: Mode, script: string, extra: Partial<ProcessRequest> = {}, base: Record<string, string> = {}) {
   const root = await mkdtemp(join(tmpdir(), 'kact-side-'));
   const request: ProcessRequest = {
     container: 'runner',
@@ -34,7 +56,7 @@ async function run(script: string, extra: Partial<ProcessRequest> = {}, base: Re
   const step = encodeSidecarStep(request, base, join(root, 'step'));
   let out = '';
   const log = new SidecarLog(step.nonce, (chunk) => (out += chunk));
-  const child = spawn(busybox, ['sh', '-c', wrapper, 'kact-step', step.dir, step.scriptName], { env: { PATH: process.env['PATH']!, FROM_IMAGE: 'image', ...step.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = await start(mode, root, step);
   // As in the pod: done at the trailer, or when the wrapper exits; leftovers die with the "container".
   const code = await new Promise<number>((resolve) => {
     let exited: number | undefined;
@@ -59,7 +81,9 @@ async function run(script: string, extra: Partial<ProcessRequest> = {}, base: Re
   return { code, out, trailer: log.trailer(), root, step };
 }
 
-describe('sidecar wrapper (local processes, bash stand-in for busybox)', () => {
+describe.each(['env', 'slot'] as const)('sidecar wrapper, step from %s (local processes, bash stand-in for busybox)', (mode) => {
+  const run = (script: string, extra: Partial<ProcessRequest> = {}, base: Record<string, string> = {}) => runIn(mode, script, extra, base);
+
   it('passes env verbatim, over the container env, and reports exit codes', async () => {
     const tricky = `a "quoted" 'single' $(echo injected) \`tick\` \\ back\nsecond line\n`;
     const r = await run('printf "%s|" "$TRICKY" "$BASE" "$FROM_IMAGE" "${KACT_ENV_0:-gone}"; exit 42', { env: { PATH: process.env['PATH']!, TRICKY: tricky, BASE: 'step wins' } }, { BASE: 'base', ONLY_BASE: 'b' });

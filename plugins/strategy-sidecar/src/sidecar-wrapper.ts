@@ -49,10 +49,10 @@ ${runStep()}`;
  * step as the wrapper above does and exits with its code. Exit code 94: the slot failed before
  * a step arrived. Argument: the slot's (container's) name.
  */
-export function slotScript(busybox: string): string {
+export function slotScript(busybox: string, slots = POD_SLOTS): string {
   return `set -u
 bb='${busybox}'
-s='${POD_SLOTS}'/$1
+s='${slots}'/$1
 $bb mkdir -p "$s" && { [ -p "$s/go" ] || $bb mkfifo -m 0600 "$s/go"; } || exit 94
 echo "$($bb id -u) $($bb id -g)" > "$s/ids.new" && $bb mv "$s/ids.new" "$s/ids" || exit 94
 read -r d script < "$s/go" || exit 94

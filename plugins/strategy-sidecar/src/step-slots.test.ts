@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import type { JobPodRequest } from '@kact/core';
+import { buildJobPod, type KubeConnection, type StepContainers } from '@kact/kubernetes';
+import { AGENT_CONTAINER, AGENT_KEY_SECRET, StepSlots } from './step-slots.js';
+
+// Planning is pure: nothing here talks to a cluster.
+const connection = { namespace: 'ci' } as KubeConnection;
+const slots = () => new StepSlots(connection, {} as StepContainers, { agentImage: 'tools:1' });
+
+const request = (extra: Partial<JobPodRequest> = {}): JobPodRequest => ({
+  runId: 'r1',
+  name: 'kact-r1-build',
+  labels: {},
+  main: { name: 'job', image: 'node:20', env: { CI: 'true' }, keepAlive: true, options: '--user 1001:1001 --memory 512m --cpus 1 --cap-add NET_ADMIN' },
+  services: [{ id: 'web', container: { name: 'svc-web', image: 'nginx', env: {}, ports: [47113], keepAlive: false } }],
+  extra: [],
+  secrets: { TOKEN: 's3cret' },
+  ...extra,
+});
+
+describe('step slots: what the strategy adds to a job pod', () => {
+  it("adds the agent and the job's steps + 2 slots (at most 8), in the job's image", () => {
+    const planned = slots().plan(request(), { steps: 3 });
+    expect(planned.extra.map((c) => c.name)).toEqual([AGENT_CONTAINER, 'kact-slot-0', 'kact-slot-1', 'kact-slot-2', 'kact-slot-3', 'kact-slot-4']);
+    expect(planned.extra.slice(1).every((c) => c.image === 'node:20' && !c.keepAlive)).toBe(true);
+    expect(slots().plan(request(), { steps: 40 }).extra).toHaveLength(1 + 8);
+    expect(slots().plan(request(), { steps: 0 }).extra).toHaveLength(1 + 2);
+  });
+
+  it("gives slots the job container's user and capabilities, not its memory and CPU limits", () => {
+    const pod = buildJobPod(slots().plan(request(), { steps: 1 }), { namespace: 'ci', toolsImage: 'tools:1' }).pod;
+    const slot = pod.spec!.containers.find((c) => c.name === 'kact-slot-0')!;
+    expect(slot.securityContext).toMatchObject({ runAsUser: 1001, runAsGroup: 1001, capabilities: { add: ['NET_ADMIN'] } });
+    expect(slot.resources).toBeUndefined();
+    expect(pod.spec!.containers.find((c) => c.name === 'job')!.resources?.limits?.['memory']).toBe('512Mi');
+  });
+
+  it('keeps the agent key in the job Secret only, and the agent off the ports services use', () => {
+    const resources = buildJobPod(slots().plan(request(), { steps: 1 }), { namespace: 'ci', toolsImage: 'tools:1' });
+    const key = resources.secret.stringData![AGENT_KEY_SECRET]!;
+    expect(Buffer.from(key, 'base64')).toHaveLength(32);
+    const text = JSON.stringify([resources.pod, resources.configMap]);
+    expect(text).not.toContain(key);
+    const agent = resources.pod.spec!.containers.find((c) => c.name === AGENT_CONTAINER)!;
+    expect(agent.env).toEqual([{ name: 'KACT_AGENT_KEY', valueFrom: { secretKeyRef: { name: 'kact-r1-build-secrets', key: AGENT_KEY_SECRET, optional: true } } }]);
+    // The service listens on 47113, the agent's default: it takes the next port.
+    expect(agent.command?.[3]).toBe('47114');
+    // A new key for every job.
+    expect(slots().plan(request(), { steps: 1 }).secrets[AGENT_KEY_SECRET]).not.toBe(key);
+  });
+});
