@@ -72,20 +72,11 @@ ${PRINT_FILES_FUNCTION}
 print_files "$@"`;
 
 /**
- * File-command files through `pods/exec` into a container of the pod (the exec strategy): one
- * exec before the step, one after. World-writable, since the step's image may run as any user.
+ * File-command files, created before a container step and read back after it, by whatever
+ * runs a command in the pod and returns its output (`run`): two busybox commands, one before,
+ * one after. World-writable, since the step's image may run as any user.
  */
-export function execFileCommands(transport: PodTransport, container?: string): FileCommandFiles {
-  const run = async (pod: JobPod, argv: string[]) => {
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const ref: PodRef = { name: pod.name, namespace: pod.namespace };
-    const result = await transport.exec(ref, container ?? pod.mainContainer, argv, { onStdout: (c) => out.push(c), onStderr: (c) => err.push(c) });
-    if (result.exitCode !== 0) {
-      throw new InfrastructureError(`file commands in ${pod.name}: ${Buffer.concat(err).toString('utf8').trim() || result.lostReason || `exit code ${result.exitCode}`}`);
-    }
-    return Buffer.concat(out).toString('utf8');
-  };
+export function fileCommandsVia(run: (pod: JobPod, argv: string[]) => Promise<string>): FileCommandFiles {
   return {
     async prepare(pod, paths) {
       await run(pod, [POD_BUSYBOX, 'sh', '-c', PREPARE_SCRIPT, 'kact-files', ...paths]);
@@ -99,4 +90,16 @@ export function execFileCommands(transport: PodTransport, container?: string): F
   };
 }
 
-export { PREPARE_SCRIPT as PREPARE_FILES_SCRIPT, COLLECT_SCRIPT as COLLECT_FILES_SCRIPT };
+/** File-command files through `pods/exec` into a container of the pod (the exec strategy). */
+export function execFileCommands(transport: PodTransport, container?: string): FileCommandFiles {
+  return fileCommandsVia(async (pod, argv) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const ref: PodRef = { name: pod.name, namespace: pod.namespace };
+    const result = await transport.exec(ref, container ?? pod.mainContainer, argv, { onStdout: (c) => out.push(c), onStderr: (c) => err.push(c) });
+    if (result.exitCode !== 0) {
+      throw new InfrastructureError(`file commands in ${pod.name}: ${Buffer.concat(err).toString('utf8').trim() || result.lostReason || `exit code ${result.exitCode}`}`);
+    }
+    return Buffer.concat(out).toString('utf8');
+  });
+}

@@ -15,7 +15,19 @@ export interface ContainerOptions {
   hostname?: string;
   privileged?: boolean;
   capAdd: string[];
+  /** `--health-*`: the container counts as started once the command succeeds (a readiness probe). */
+  health?: HealthCheck;
   warnings: string[];
+}
+
+/** Docker's health check, in seconds; defaults as Docker's (interval 30 s, timeout 30 s, 3 retries). */
+export interface HealthCheck {
+  /** Run with `/bin/sh -c`, as Docker runs `--health-cmd`. */
+  command: string;
+  intervalSeconds: number;
+  timeoutSeconds: number;
+  retries: number;
+  startPeriodSeconds: number;
 }
 
 /** Splits an options string into words the way a POSIX shell would (quotes, backslashes), without expanding anything. */
@@ -52,14 +64,16 @@ export function splitOptionWords(text: string): string[] {
   return words;
 }
 
-const WITH_VALUE = new Set(['--user', '-u', '--workdir', '-w', '--env', '-e', '--memory', '-m', '--cpus', '--hostname', '-h', '--cap-add']);
+const HEALTH = new Set(['--health-cmd', '--health-interval', '--health-timeout', '--health-retries', '--health-start-period']);
+const WITH_VALUE = new Set(['--user', '-u', '--workdir', '-w', '--env', '-e', '--memory', '-m', '--cpus', '--hostname', '-h', '--cap-add', ...HEALTH]);
 /** Docker options that take a value but that kact ignores: consume the value so it is not read as an option. */
-const IGNORED_WITH_VALUE = new Set(['--health-cmd', '--health-interval', '--health-timeout', '--health-retries', '--health-start-period', '--network', '--name', '--entrypoint', '-v', '--volume', '-p', '--publish', '--label', '-l', '--restart', '--shm-size', '--ulimit', '--cap-drop', '--dns', '--add-host', '--mount', '--platform', '--pull', '--tmpfs']);
+const IGNORED_WITH_VALUE = new Set(['--network', '--name', '--entrypoint', '-v', '--volume', '-p', '--publish', '--label', '-l', '--restart', '--shm-size', '--ulimit', '--cap-drop', '--dns', '--add-host', '--mount', '--platform', '--pull', '--tmpfs']);
 
 export function parseContainerOptions(text: string | undefined): ContainerOptions {
   const result: ContainerOptions = { env: {}, capAdd: [], warnings: [] };
   if (!text?.trim()) return result;
   const words = splitOptionWords(text);
+  const health: Record<string, string> = {};
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
     const eq = word.startsWith('--') ? word.indexOf('=') : -1;
@@ -77,7 +91,8 @@ export function parseContainerOptions(text: string | undefined): ContainerOption
         result.warnings.push(`option ${flag} is not supported on Kubernetes; ignored`);
         continue;
       }
-      applyOption(result, flag, value);
+      if (HEALTH.has(flag)) health[flag] = value;
+      else applyOption(result, flag, value);
     } else if (flag === '--privileged') {
       result.privileged = value === undefined || value === 'true';
     } else if (flag === '--rm' || flag === '--init' || flag === '-d' || flag === '--detach') {
@@ -86,7 +101,43 @@ export function parseContainerOptions(text: string | undefined): ContainerOption
       result.warnings.push(`option ${word} is not supported on Kubernetes; ignored`);
     }
   }
+  healthCheck(result, health);
   return result;
+}
+
+function healthCheck(result: ContainerOptions, flags: Record<string, string>): void {
+  const command = flags['--health-cmd'];
+  const seconds = (flag: string, fallback: number) => {
+    const text = flags[flag];
+    if (text === undefined) return fallback;
+    const value = durationSeconds(text);
+    if (value === undefined) result.warnings.push(`option ${flag} ${text}: not a duration (like 10s, 1m30s); using ${fallback}s`);
+    return value ?? fallback;
+  };
+  const intervalSeconds = seconds('--health-interval', 30);
+  const timeoutSeconds = seconds('--health-timeout', 30);
+  const retriesText = flags['--health-retries'];
+  let retries = retriesText === undefined ? 3 : Number(retriesText);
+  if (!Number.isInteger(retries) || retries < 1) {
+    result.warnings.push(`option --health-retries ${retriesText}: not a positive whole number; using 3`);
+    retries = 3;
+  }
+  const check = { intervalSeconds, timeoutSeconds, retries, startPeriodSeconds: seconds('--health-start-period', 0) };
+  if (command === undefined) {
+    if (Object.keys(flags).length) result.warnings.push('options --health-* without --health-cmd; ignored');
+    return;
+  }
+  // `--health-cmd none` (or empty) turns the image's own check off: nothing to wait for.
+  if (command.trim() && command.trim().toLowerCase() !== 'none') result.health = { command, ...check };
+}
+
+/** Go durations as Docker takes them (`10s`, `1m30s`, `500ms`), in whole seconds (at least 1). */
+export function durationSeconds(text: string): number | undefined {
+  const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(text.trim())) return undefined;
+  let total = 0;
+  for (const [, amount, unit] of text.trim().matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(amount) * units[unit!]!;
+  return Math.max(1, Math.ceil(total));
 }
 
 function applyOption(result: ContainerOptions, flag: string, value: string): void {

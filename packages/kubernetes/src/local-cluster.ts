@@ -22,3 +22,11 @@ export async function findTestCluster(): Promise<ClusterProbe> {
     return { reason: messageOf(error) };
   }
 }
+
+/** The test cluster's connection, or undefined after printing why `what` is skipped. */
+export async function clusterForTests(what: string): Promise<KubeConnection | undefined> {
+  const probe = await findTestCluster();
+  if ('connection' in probe) return probe.connection;
+  console.warn(`${what} skipped: ${probe.reason}`);
+  return undefined;
+}

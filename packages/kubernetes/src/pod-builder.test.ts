@@ -60,6 +60,14 @@ describe('buildJobPod', () => {
     expect(JSON.stringify(built.pod)).not.toContain('$(c)');
   });
 
+  it("turns a service's Docker health check into a readiness probe run with /bin/sh", () => {
+    const withHealth = request();
+    withHealth.services[0]!.container.options = '--health-cmd "redis-cli ping" --health-interval 5s --health-timeout 2s --health-retries 4 --health-start-period 10s';
+    const service = buildJobPod(withHealth, { namespace: 'ci', toolsImage: 'tools' }).pod.spec!.containers[1]!;
+    expect(service.readinessProbe).toEqual({ exec: { command: ['/bin/sh', '-c', 'redis-cli ping'] }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 6 });
+    expect(redis!.readinessProbe).toBeUndefined();
+  });
+
   it('reports options it cannot honour', () => {
     expect(built.warnings).toEqual(['runner: option --network is not supported on Kubernetes; ignored']);
   });

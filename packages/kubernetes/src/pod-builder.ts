@@ -1,6 +1,6 @@
-import type { V1ConfigMap, V1Container, V1EnvVar, V1Pod, V1Secret, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Container, V1EnvVar, V1Pod, V1Probe, V1Secret, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { POD_PATHS, type ContainerRequest, type JobPodRequest } from '@kact/core';
-import { parseContainerOptions } from './docker-options.js';
+import { parseContainerOptions, type HealthCheck } from './docker-options.js';
 
 export const LABELS = {
   runId: 'kact.dev/run-id',
@@ -103,6 +103,7 @@ export function buildJobPod(request: JobPodRequest, settings: PodBuildSettings):
       ...(options.workdir ? { workingDir: options.workdir } : {}),
       ports: (container.ports ?? []).map((port) => ({ containerPort: port, protocol: 'TCP' })),
       volumeMounts: mounts,
+      ...(options.health ? { readinessProbe: readinessProbe(options.health) } : {}),
       ...(options.memory || options.cpu
         ? { resources: { limits: { ...(options.memory ? { memory: options.memory } : {}), ...(options.cpu ? { cpu: options.cpu } : {}) } } }
         : {}),
@@ -168,6 +169,21 @@ export function buildJobPod(request: JobPodRequest, settings: PodBuildSettings):
     secret: { apiVersion: 'v1', kind: 'Secret', metadata: metadata(names.secret), type: 'Opaque', stringData: secretData },
     ...(pullSecret ? { pullSecret } : {}),
     warnings,
+  };
+}
+
+/**
+ * Docker's health check as a readiness probe: the pod counts as started once it passes (see
+ * pod-progress.ts). A readiness probe never fails a container, so `failureThreshold` carries
+ * Docker's retries plus the start period in probe periods: the budget kact waits before
+ * calling the container unhealthy.
+ */
+function readinessProbe(health: HealthCheck): V1Probe {
+  return {
+    exec: { command: ['/bin/sh', '-c', health.command] },
+    periodSeconds: health.intervalSeconds,
+    timeoutSeconds: health.timeoutSeconds,
+    failureThreshold: health.retries + Math.ceil(health.startPeriodSeconds / health.intervalSeconds),
   };
 }
 

@@ -8,6 +8,20 @@ const pod = (status: V1Pod['status']): V1Pod => ({
 });
 
 describe('podProgress', () => {
+  it('waits for a health check (readiness probe) to pass, and fails once its budget is spent', () => {
+    const probe = { exec: { command: ['/bin/sh', '-c', 'pg_isready'] }, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 3 };
+    const started = new Date('2026-11-28T12:00:00Z');
+    const healthy = (ready: boolean): V1Pod => ({
+      spec: { containers: [{ name: 'runner', image: 'runner:1' }, { name: 'svc-db', image: 'postgres:15', readinessProbe: probe }] },
+      status: { phase: 'Running', containerStatuses: [{ name: 'runner', ready: true, state: { running: {} } } as never, { name: 'svc-db', ready, state: { running: { startedAt: started } } } as never] },
+    });
+    const at = (seconds: number) => started.getTime() + seconds * 1000;
+    // Budget: 3 × 2 s + 1 s timeout, plus 2 s of slack.
+    expect(podProgress(healthy(false), at(1))).toEqual({ state: 'pending', detail: 'waiting for the health check of svc-db', recheckAt: at(9) });
+    expect(podProgress(healthy(true), at(1))).toEqual({ state: 'running' });
+    expect(podProgress(healthy(false), at(9))).toEqual({ state: 'failed', reason: 'container svc-db (image postgres:15) is unhealthy: its health check ("pg_isready") did not pass within 7 s' });
+  });
+
   it('is running only when every container runs', () => {
     expect(podProgress(pod({ phase: 'Pending' }))).toEqual({ state: 'pending', detail: 'Pending' });
     const one = pod({ phase: 'Running', containerStatuses: [{ name: 'runner', state: { running: {} } } as never, { name: 'svc-redis', state: { waiting: { reason: 'ContainerCreating' } } } as never] });

@@ -1,7 +1,11 @@
 import type { CoreV1Event, V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 
 /** Where a starting job pod stands, read from its status alone. */
-export type PodProgress = { state: 'pending'; detail: string } | { state: 'running' } | { state: 'failed'; reason: string };
+export type PodProgress =
+  /** `recheckAt`: the progress may change then without a new status (a health check's budget runs out). */
+  | { state: 'pending'; detail: string; recheckAt?: number }
+  | { state: 'running' }
+  | { state: 'failed'; reason: string };
 
 /**
  * Waiting reasons that will not fix themselves in time for a CI job: report them at once rather
@@ -24,7 +28,7 @@ export function unschedulableReason(pod: V1Pod): string | undefined {
   return condition ? `pod cannot be scheduled: ${condition.message ?? 'Unschedulable'}` : undefined;
 }
 
-export function podProgress(pod: V1Pod): PodProgress {
+export function podProgress(pod: V1Pod, now = Date.now()): PodProgress {
   const status = pod.status ?? {};
   const images = new Map([...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => [c.name, c.image ?? '?']));
 
@@ -41,9 +45,34 @@ export function podProgress(pod: V1Pod): PodProgress {
   }
   const expected = pod.spec?.containers?.length ?? 0;
   const running = (status.containerStatuses ?? []).filter((cs) => cs.state?.running).length;
-  if (expected > 0 && running === expected) return { state: 'running' };
+  if (expected > 0 && running === expected) return healthProgress(pod, now);
   const waiting = (status.containerStatuses ?? status.initContainerStatuses ?? []).map((cs) => cs.state?.waiting?.reason).filter(Boolean);
   return { state: 'pending', detail: `${status.phase ?? 'Pending'}${waiting.length ? ` (${[...new Set(waiting)].join(', ')})` : ''}` };
+}
+
+/** Slack for the kubelet's clock and its first probe, on top of a health check's own budget. */
+const HEALTH_SLACK_MS = 2000;
+
+/** Every container runs: started once those with a health check (a readiness probe) have passed it. */
+function healthProgress(pod: V1Pod, now: number): PodProgress {
+  const waiting: string[] = [];
+  let recheckAt: number | undefined;
+  for (const container of pod.spec?.containers ?? []) {
+    const probe = container.readinessProbe;
+    const status = pod.status?.containerStatuses?.find((cs) => cs.name === container.name);
+    if (!probe || status?.ready) continue;
+    const budgetSeconds = (probe.failureThreshold ?? 3) * (probe.periodSeconds ?? 10) + (probe.timeoutSeconds ?? 1);
+    const started = status?.state?.running?.startedAt ? new Date(status.state.running.startedAt).getTime() : now;
+    const deadline = started + budgetSeconds * 1000 + HEALTH_SLACK_MS;
+    if (now >= deadline) {
+      const command = probe.exec?.command?.at(-1) ?? '';
+      return { state: 'failed', reason: `container ${container.name} (image ${container.image}) is unhealthy: its health check (${JSON.stringify(command)}) did not pass within ${budgetSeconds} s` };
+    }
+    waiting.push(container.name);
+    recheckAt = Math.min(recheckAt ?? deadline, deadline);
+  }
+  if (!waiting.length) return { state: 'running' };
+  return { state: 'pending', detail: `waiting for the health check of ${waiting.join(', ')}`, ...(recheckAt !== undefined ? { recheckAt } : {}) };
 }
 
 function containerFailure(cs: V1ContainerStatus, image: string | undefined, init: boolean): string | undefined {

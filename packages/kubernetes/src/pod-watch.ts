@@ -27,6 +27,7 @@ export function waitForPodRunning(connection: KubeConnection, created: V1Pod, op
   let lastEvent = '';
   let unschedulableSince: number | undefined;
   let graceTimer: NodeJS.Timeout | undefined;
+  let recheckTimer: NodeJS.Timeout | undefined;
 
   return new Promise<V1Pod>((resolve, reject) => {
     let settled = false;
@@ -35,6 +36,7 @@ export function waitForPodRunning(connection: KubeConnection, created: V1Pod, op
       settled = true;
       clearTimeout(timer);
       clearTimeout(graceTimer);
+      clearTimeout(recheckTimer);
       options.signal.removeEventListener('abort', onAbort);
       for (const w of watches) w.stop();
       if (error) reject(error);
@@ -50,9 +52,12 @@ export function waitForPodRunning(connection: KubeConnection, created: V1Pod, op
     if (options.signal.aborted) return onAbort();
 
     const onPod = (pod: V1Pod) => {
+      clearTimeout(recheckTimer);
       const progress = podProgress(pod);
       if (progress.state === 'running') return finish(undefined, pod);
       if (progress.state === 'failed') return finish(new PodStartError(progress.reason));
+      // A health check that never passes changes no status: look again when its budget is spent.
+      if (progress.recheckAt !== undefined) recheckTimer = setTimeout(() => !settled && onPod(pod), Math.max(0, progress.recheckAt - Date.now()) + 10);
       const unschedulable = unschedulableReason(pod);
       if (!unschedulable) {
         unschedulableSince = undefined;

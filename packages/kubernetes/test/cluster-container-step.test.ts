@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POD_PATHS, type ContainerStepRequest, type JobPod } from '@kact/core';
-import { execFileCommands, findTestCluster, KubeExecTransport, KubernetesJobBackend, LABELS, runContainerStep, StepContainerError, StepContainers } from '../src/index.js';
+import { execFileCommands, clusterForTests, KubeExecTransport, KubernetesJobBackend, LABELS, runContainerStep, StepContainerError, StepContainers } from '../src/index.js';
 
-const probe = await findTestCluster();
-const cluster = 'connection' in probe ? probe.connection : undefined;
-if (!cluster) console.warn(`container step cluster tests skipped: ${'reason' in probe ? probe.reason : ''}`);
+const cluster = await clusterForTests('container step cluster tests');
 
 const runId = `it-${randomBytes(4).toString('hex')}`;
 const RUNNER = 'kact.local/runner:trixie';

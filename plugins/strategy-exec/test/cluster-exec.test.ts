@@ -4,12 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POD_PATHS, type JobPod, type ProcessRequest } from '@kact/core';
-import { findTestCluster, KubeExecTransport, KubernetesJobBackend, LABELS, type PodTransport } from '@kact/kubernetes';
+import { clusterForTests, KubeExecTransport, KubernetesJobBackend, LABELS, type PodTransport } from '@kact/kubernetes';
 import { ExecStepStrategy } from '../src/exec-step-strategy.js';
 
-const probe = await findTestCluster();
-const cluster = 'connection' in probe ? probe.connection : undefined;
-if (!cluster) console.warn(`exec strategy cluster tests skipped: ${'reason' in probe ? probe.reason : ''}`);
+const cluster = await clusterForTests('exec strategy cluster tests');
 
 const runId = `it-${randomBytes(4).toString('hex')}`;
 const FC = `${POD_PATHS.temp}/_runner_file_commands`;

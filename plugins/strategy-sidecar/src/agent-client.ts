@@ -21,8 +21,7 @@ export function seal(key: Buffer, aad: string, payload: unknown): Buffer {
 /**
  * Talks to a job pod's step agent through the API server's pod proxy
  * (`/api/v1/namespaces/<ns>/pods/<pod>:<port>/proxy/…`): short requests, each on its own, so an
- * API server restart costs a retry, not a step. Never rejects for an HTTP status; rejects when
- * the API server cannot be reached at all.
+ * API server restart costs a retry, not a step.
  */
 export class AgentClient {
   constructor(
@@ -32,9 +31,15 @@ export class AgentClient {
     private readonly key: Buffer,
   ) {}
 
-  /** POSTs `payload`, sealed with `<verb>/<slot>` as associated data, to `/<verb>/<slot>`. */
+  /**
+   * POSTs `payload`, sealed with `<verb>/<slot>` as associated data, to `/<verb>/<slot>`. Never
+   * rejects: when the API server cannot be reached the reply has status 0 and the error.
+   */
   post(verb: 'step' | 'stop' | 'copy', slot: string, payload: unknown): Promise<AgentReply> {
-    return this.request('POST', `${verb}/${slot}`, seal(this.key, `${verb}/${slot}`, payload));
+    return this.request('POST', `${verb}/${slot}`, seal(this.key, `${verb}/${slot}`, payload)).catch((error: unknown) => ({
+      status: 0,
+      text: error instanceof Error ? error.message : String(error),
+    }));
   }
 
   private async request(method: string, path: string, body?: Buffer): Promise<AgentReply> {

@@ -84,7 +84,7 @@ describe('the step agent (run locally with node, as in the pod)', () => {
 
   const step = (dir: string) => ({ dir, script: 'script.sh', files: { env: Buffer.from('A=1\0').toString('base64'), 'script.sh': Buffer.from('echo hi\n').toString('base64') } });
 
-  it('hands a sealed step to a waiting slot: the step folder written, the slot woken with its path', async () => {
+  it('hands a sealed step to a waiting slot once: the step folder written, the slot woken with its path', async () => {
     const reader = await slot('kact-slot-0', true);
     const dir = join(steps, 's1');
     const reply = await post(port, '/step/kact-slot-0', seal(key, 'step/kact-slot-0', step(dir)));
@@ -92,7 +92,9 @@ describe('the step agent (run locally with node, as in the pod)', () => {
     expect(await reader!.received).toBe(`${dir}|script.sh`);
     expect(await readFile(join(dir, 'env'), 'utf8')).toBe('A=1\0');
     expect(await readFile(join(dir, 'script.sh'), 'utf8')).toBe('echo hi\n');
-    // One step per slot: a second hand-over is refused for good.
+    // The same request again (its answer lost on the way) is answered as before, and runs nothing twice.
+    expect(await post(port, '/step/kact-slot-0', seal(key, 'step/kact-slot-0', step(dir)))).toEqual({ status: 200, text: 'handed over' });
+    // One step per slot: another step is refused for good.
     expect((await post(port, '/step/kact-slot-0', seal(key, 'step/kact-slot-0', step(join(steps, 's2'))))).status).toBe(410);
   });
 

@@ -14,6 +14,9 @@
  * `/copy/<slot>` unpacks a tar.gz (the workspace, local actions) as the slot's user, so
  * checkouts need no container start either.
  *
+ * Every request may be repeated (an answer lost on the way): a slot given the same step folder
+ * again answers as the first time, stop and copy do the same thing twice.
+ *
  * Answers: 200 step handed over / copied; 400 unreadable request; 403 not sealed with the job's key;
  * 409 the slot is not waiting yet (try again); 410 the slot has had its step; 404 otherwise.
  */
@@ -30,7 +33,9 @@ function agentMain(): void {
     console.error('kact step agent: KACT_AGENT_KEY must hold 32 bytes (base64)');
     process.exit(2);
   }
-  const used = new Set<string>();
+  // Slot → the step folder it was given: asking again with the same folder is answered as the
+  // first time (a retried request whose answer was lost), with another is refused.
+  const used = new Map<string, string>();
   const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
   const FILE = /^[A-Za-z0-9._-]{1,64}$/;
   // A packed checkout (32 MiB at most, base64 in JSON) and a little more.
@@ -61,6 +66,7 @@ function agentMain(): void {
     const files = step['files'] as Record<string, unknown> | undefined;
     if (typeof dir !== 'string' || !dir.startsWith(`${stepsDir}/`) || !/^[A-Za-z0-9._/-]+$/.test(dir) || dir.includes('..')) throw new Refused(400, 'bad step folder');
     if (typeof script !== 'string' || (script && !FILE.test(script)) || !files || typeof files !== 'object') throw new Refused(400, 'bad step');
+    if (used.get(slot) === dir) return 'handed over';
     if (used.has(slot)) throw new Refused(410, `slot ${slot} has had its step`);
     const slotDir = `${slotsDir}/${slot}`;
     let ids: number[];
@@ -73,7 +79,7 @@ function agentMain(): void {
       throw new Refused(409, `slot ${slot} is not waiting yet (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
     try {
-      used.add(slot);
+      used.set(slot, dir);
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       const paths = [dir];
       for (const [name, content] of Object.entries(files)) {
@@ -136,7 +142,8 @@ function agentMain(): void {
   http
     .createServer((request, response) => {
       const reply = (status: number, text: string) => {
-        response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+        // No keep-alive: a proxy reusing a connection this server is closing would see it reset.
+        response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
         response.end(`${text}\n`);
       };
       const [, verb, slot, extra] = (request.url ?? '').split('?')[0]!.split('/');

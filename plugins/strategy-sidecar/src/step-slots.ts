@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { V1Container, V1EphemeralContainer } from '@kubernetes/client-node';
 import { InfrastructureError, POD_PATHS, type ContainerRequest, type JobPodRequest, type PodPlan } from '@kact/core';
 import { parseContainerOptions, POD_BUSYBOX, podVolumeMounts, POD_SLOTS, STOP_SCRIPT, type KubeConnection, type PodRef, type StepContainers } from '@kact/kubernetes';
-import { AgentClient } from './agent-client.js';
+import { AgentClient, type AgentReply } from './agent-client.js';
 import { AGENT_SCRIPT } from './step-agent.js';
 import { slotScript } from './sidecar-wrapper.js';
 
@@ -62,7 +62,7 @@ class PodSlots {
       const slot = this.free[0];
       let last = 'no slot free';
       if (slot) {
-        const reply = await this.agent.post('step', slot, step).catch((error: unknown) => ({ status: 0, text: error instanceof Error ? error.message : String(error) }));
+        const reply = await this.agent.post('step', slot, step);
         if (reply.status === 200) {
           this.free.shift();
           this.claimed++;
@@ -76,7 +76,8 @@ class PodSlots {
         if (reply.status === 403 || reply.status === 401 || reply.status === 404) {
           throw new SlotsUnavailable(`the step agent of pod ${pod.name} cannot be reached (HTTP ${reply.status}: ${reply.text.slice(0, 200)})`);
         }
-        // 409 (the slot is starting) and 502/503/0 (the agent is starting) heal by themselves.
+        // 409 (the slot is starting) and 502/503/0 (the agent is starting, or an answer lost on
+        // the way) heal by themselves: asking the same slot again is safe (see step-agent.ts).
         last = `HTTP ${reply.status} ${reply.text.slice(0, 200)}`;
       } else if (this.unavailable) throw new SlotsUnavailable(this.unavailable);
       else await this.refilling;
@@ -190,7 +191,7 @@ export class StepSlots {
     const deadline = Date.now() + this.settings.claimTimeoutMs;
     for (;;) {
       // Any slot the pod was created with tells the agent whose files these become.
-      const reply = await slots.agent.post('copy', `${SLOT_PREFIX}0`, { target, archive: archive.toString('base64') }).catch((error: unknown) => ({ status: 0, text: error instanceof Error ? error.message : String(error) }));
+      const reply = await slots.agent.post('copy', `${SLOT_PREFIX}0`, { target, archive: archive.toString('base64') });
       if (reply.status === 200) return;
       if (reply.status === 500) throw new InfrastructureError(`copying into ${pod.name}:${target}: ${reply.text}`);
       if (reply.status === 403 || reply.status === 401 || reply.status === 404 || Date.now() > deadline) {
@@ -205,8 +206,14 @@ export class StepSlots {
   async stop(pod: PodRef, slot: string, containerId: string, graceSeconds: number): Promise<void> {
     const slots = this.pods.get(pod.name);
     if (!slots) throw new InfrastructureError(`pod ${pod.name} has no step agent`);
-    const reply = await slots.agent.post('stop', slot, { container: containerId, grace: graceSeconds });
-    if (reply.status !== 200) throw new InfrastructureError(`the step agent of pod ${pod.name} could not stop ${slot}: HTTP ${reply.status} ${reply.text}`);
+    let reply: AgentReply | undefined;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (attempt) await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      reply = await slots.agent.post('stop', slot, { container: containerId, grace: graceSeconds });
+      if (reply.status === 200) return;
+      if (reply.status !== 0 && reply.status !== 502 && reply.status !== 503) break;
+    }
+    throw new InfrastructureError(`the step agent of pod ${pod.name} could not stop ${slot}: HTTP ${reply?.status} ${reply?.text}`);
   }
 }
 

@@ -7,12 +7,10 @@ import { Container } from 'inversify';
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { POD_PATHS, TOKENS, type JobBackend, type JobPod, type StepStrategy } from '@kact/core';
-import { findTestCluster, KubeExecTransport, kubernetesBackend, LABELS, type KubeConnection } from '@kact/kubernetes';
+import { clusterForTests, KubeExecTransport, kubernetesBackend, LABELS, type KubeConnection } from '@kact/kubernetes';
 import { sidecarStrategy } from '../src/index.js';
 
-const probe = await findTestCluster();
-const cluster = 'connection' in probe ? probe.connection : undefined;
-if (!cluster) console.warn(`sidecar no-exec cluster test skipped: ${'reason' in probe ? probe.reason : ''}`);
+const cluster = await clusterForTests('sidecar no-exec cluster test');
 
 /** Everything kact does with the sidecar strategy — and no `pods/exec`, `pods/attach` or `pods/portforward`. */
 const RULES = [

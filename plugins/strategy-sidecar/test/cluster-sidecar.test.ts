@@ -4,13 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POD_PATHS, type ContainerStepRequest, type JobPod, type ProcessRequest } from '@kact/core';
-import { EphemeralCopyIn, findTestCluster, KubeExecTransport, KubernetesJobBackend, LABELS, StepContainerError, StepContainers } from '@kact/kubernetes';
+import { EphemeralCopyIn, clusterForTests, KubeExecTransport, KubernetesJobBackend, LABELS, StepContainerError, StepContainers } from '@kact/kubernetes';
 import { ExecStepStrategy } from '@kact/strategy-exec';
 import { SidecarStepStrategy } from '../src/sidecar-step-strategy.js';
 
-const probe = await findTestCluster();
-const cluster = 'connection' in probe ? probe.connection : undefined;
-if (!cluster) console.warn(`sidecar strategy cluster tests skipped: ${'reason' in probe ? probe.reason : ''}`);
+const cluster = await clusterForTests('sidecar strategy cluster tests');
 
 const runId = `it-${randomBytes(4).toString('hex')}`;
 const RUNNER = 'kact.local/runner:trixie';
