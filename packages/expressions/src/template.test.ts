@@ -99,6 +99,13 @@ describe('evaluateDeep', () => {
     });
   });
 
+  it('merges the mapping of an ${{ insert }} key in place, literal or from an expression', () => {
+    const input = { key1: 'v1', '${{insert}}': { key2: '${{ env.NAME }}' }, '${{ insert }}': "${{ fromJSON('{\"key3\":\"v3\",\"key1\":\"over\"}') }}" };
+    expect(evaluateDeep(input, ctx)).toEqual({ key1: 'over', key2: 'world', key3: 'v3' });
+    expect(() => evaluateDeep({ '${{ insert }}': '${{ env.NAME }}' }, ctx)).toThrow(/insert }} needs a mapping to insert, got string/);
+    expect(() => evaluateDeep({ '${{ insert }}': [1] }, ctx)).toThrow(/got a sequence/);
+  });
+
   it('passes scalars through and maps undefined to null', () => {
     expect(evaluateDeep(12, ctx)).toBe(12);
     expect(evaluateDeep(false, ctx)).toBe(false);

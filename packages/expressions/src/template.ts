@@ -88,6 +88,9 @@ export function interpolate(text: string, contexts: Contexts, options?: Evaluati
 }
 
 /** Strings via evaluateTemplate; arrays and objects recursively, object keys interpolated. */
+/** A mapping key that is the insert directive (`${{ insert }}`, any spacing). */
+const INSERT = /^\$\{\{\s*insert\s*\}\}$/;
+
 export function evaluateDeep(value: unknown, contexts: Contexts, options?: EvaluationOptions): Value {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') return evaluateTemplate(value, contexts, options);
@@ -95,9 +98,18 @@ export function evaluateDeep(value: unknown, contexts: Contexts, options?: Evalu
   if (Array.isArray(value)) return value.map((v) => evaluateDeep(v, contexts, options));
   if (typeof value === 'object') {
     const out: { [key: string]: Value } = {};
+    const set = (key: string, v: Value) => Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
     for (const [k, v] of Object.entries(value)) {
-      const key = interpolate(k, contexts, options);
-      Object.defineProperty(out, key, { value: evaluateDeep(v, contexts, options), enumerable: true, writable: true, configurable: true });
+      if (!INSERT.test(k)) {
+        set(interpolate(k, contexts, options), evaluateDeep(v, contexts, options));
+        continue;
+      }
+      // The `${{ insert }}` directive: the value's own mapping goes in here, key by key.
+      const inserted = evaluateDeep(v, contexts, options);
+      if (inserted === null || typeof inserted !== 'object' || Array.isArray(inserted)) {
+        throw new ExpressionError(`\${{ insert }} needs a mapping to insert, got ${inserted === null ? 'null' : Array.isArray(inserted) ? 'a sequence' : typeof inserted}`);
+      }
+      for (const [ik, iv] of Object.entries(inserted)) set(ik, iv);
     }
     return out;
   }

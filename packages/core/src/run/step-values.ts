@@ -5,7 +5,9 @@ import type { RawValue, Step } from '@kact/model';
 export function evaluateStrings(map: Record<string, RawValue> | undefined, contexts: Contexts, options: EvaluationOptions): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, raw] of Object.entries(map ?? {})) {
-    out[key] = toRunnerString(evaluateDeep(raw, contexts, options));
+    if (!/^\$\{\{\s*insert\s*\}\}$/.test(key)) out[key] = toRunnerString(evaluateDeep(raw, contexts, options));
+    // `${{ insert }}: <mapping>` adds the mapping's entries (evaluateDeep carries the directive out).
+    else for (const [k, v] of Object.entries(evaluateDeep({ [key]: raw }, contexts, options) as Record<string, Value>)) out[k] = toRunnerString(v);
   }
   return out;
 }
