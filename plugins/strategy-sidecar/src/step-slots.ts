@@ -64,12 +64,12 @@ class PodSlots {
       if (slot) {
         const reply = await this.agent.post('step', slot, step);
         if (reply.status === 200) {
-          this.free.shift();
+          this.take(slot);
           this.claimed++;
           return slot;
         }
         if (reply.status === 410) {
-          this.free.shift();
+          this.take(slot);
           continue;
         }
         // 403 from the API server: this identity may not use pods/proxy. 404: no agent there.
@@ -85,6 +85,12 @@ class PodSlots {
       if (signal.aborted) throw new SlotsUnavailable('cancelled');
       if (slot) await new Promise((resolve) => setTimeout(resolve, Math.min(20 * 2 ** attempt, 200)));
     }
+  }
+
+  /** Drops a slot from the free ones (by name: another claim may have taken the first meanwhile). */
+  private take(slot: string): void {
+    const at = this.free.indexOf(slot);
+    if (at >= 0) this.free.splice(at, 1);
   }
 
   private refill(pod: PodRef, containers: StepContainers): void {
