@@ -11,6 +11,8 @@ trap ':' INT TERM HUP
 set --
 while IFS= read -r -d '' kv; do set -- "$@" "$kv"; done < "$d/env"
 while IFS= read -r -d '' a; do set -- "$@" "$a"; done < "$d/argv"
+# Read: env and argv may hold secrets, which need not stay on the pod's volume while the step runs.
+$bb rm -f "$d/env" "$d/argv"
 IFS= read -r -d '' wd < "$d/cwd"
 t=; read -r t < "$d/timeout"
 w=

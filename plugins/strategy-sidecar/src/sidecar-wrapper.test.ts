@@ -109,6 +109,8 @@ describe.each(['env', 'slot'] as const)('sidecar wrapper, step from %s (local pr
     });
     expect(r.trailer).toEqual({ exitCode: 0, timedOut: false, outputBytes: 0, files: ['a=1\n', 'X<<EOF\nü\nEOF\n'] });
     expect(await readFile(join(r.step.dir, 'exit'), 'utf8')).toBe('0\n');
+    // The step's env (it may hold secrets) does not stay behind in the step folder.
+    await expect(access(join(r.step.dir, 'env'))).rejects.toThrow(/ENOENT/);
   });
 
   it('fails with a message when the working directory is missing', async () => {
