@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { restartableWatch, type RestartableWatch } from './restartable-watch.js';
+import { restartableWatch, type RestartableWatch, type RestartableWatchOptions } from './restartable-watch.js';
 
 /** One watch request the fake API server got: its query, and the answer to give. */
 interface WatchRequest {
@@ -69,6 +69,21 @@ describe('restartableWatch', () => {
     watch = undefined;
   });
 
+  /** Watches pod `p` on the fake API server; `seen` gets each object's phase and each unrecoverable failure. */
+  const watchPodP = (options: Partial<RestartableWatchOptions<unknown>> = {}) => {
+    const seen: string[] = [];
+    const started = restartableWatch(api!.config, {
+      path: '/api/v1/namespaces/ns/pods',
+      fieldSelector: 'metadata.name=p',
+      retryDelayMs: 10,
+      onObject: (phase) => seen.push(phase),
+      onUnrecoverable: (message) => seen.push(message),
+      ...options,
+    });
+    watch = started;
+    return { seen, watch: started };
+  };
+
   it('watches from the given version, hides bookmarks and restarts from the last version seen when the server closes', async () => {
     api = await fakeApiServer();
     const seen: string[] = [];
@@ -97,15 +112,7 @@ describe('restartableWatch', () => {
 
   it('starts over from the current state after 410 Gone, in the stream or as the HTTP status', async () => {
     api = await fakeApiServer();
-    const seen: string[] = [];
-    watch = restartableWatch(api.config, {
-      path: '/api/v1/namespaces/ns/pods',
-      fieldSelector: 'metadata.name=p',
-      fromVersion: '10',
-      retryDelayMs: 10,
-      onObject: (phase) => seen.push(phase),
-      onUnrecoverable: (message) => seen.push(`unrecoverable ${message}`),
-    });
+    const { seen } = watchPodP({ fromVersion: '10' });
     const first = await api.request(0);
     send(first.res, 'ERROR', { kind: 'Status', status: 'Failure', message: 'too old resource version: 10 (20)', reason: 'Expired', code: 410 });
     first.res.end();
@@ -126,14 +133,7 @@ describe('restartableWatch', () => {
 
   it('retries other failures and reports 403 and 404 as unrecoverable, once, without retrying', async () => {
     api = await fakeApiServer();
-    const failures: string[] = [];
-    watch = restartableWatch(api.config, {
-      path: '/api/v1/namespaces/ns/pods',
-      fieldSelector: 'metadata.name=p',
-      retryDelayMs: 10,
-      onObject: () => failures.push('object'),
-      onUnrecoverable: (message) => failures.push(message),
-    });
+    const { seen: failures } = watchPodP();
     (await api.request(0)).res.writeHead(500).end();
     (await api.request(1)).res.writeHead(403).end();
     await sleep(100);
@@ -143,14 +143,7 @@ describe('restartableWatch', () => {
 
   it('reports a 403 Status in the stream as unrecoverable', async () => {
     api = await fakeApiServer();
-    const failures: string[] = [];
-    watch = restartableWatch(api.config, {
-      path: '/api/v1/namespaces/ns/pods',
-      fieldSelector: 'metadata.name=p',
-      retryDelayMs: 10,
-      onObject: () => failures.push('object'),
-      onUnrecoverable: (message) => failures.push(message),
-    });
+    const { seen: failures } = watchPodP();
     const first = await api.request(0);
     send(first.res, 'ERROR', { kind: 'Status', status: 'Failure', message: 'pods is forbidden', reason: 'Forbidden', code: 403 });
     first.res.end();
@@ -161,18 +154,11 @@ describe('restartableWatch', () => {
 
   it('runs no callback and opens no new watch after stop', async () => {
     api = await fakeApiServer();
-    const seen: string[] = [];
-    watch = restartableWatch(api.config, {
-      path: '/api/v1/namespaces/ns/pods',
-      fieldSelector: 'metadata.name=p',
-      retryDelayMs: 10,
-      onObject: (phase) => seen.push(phase),
-      onUnrecoverable: (message) => seen.push(message),
-    });
+    const { seen, watch: started } = watchPodP();
     const first = await api.request(0);
     send(first.res, 'ADDED', pod('p', '1'));
     await sleep(50);
-    watch.stop();
+    started.stop();
     send(first.res, 'MODIFIED', pod('p', '2'));
     first.res.end();
     await sleep(100);
@@ -182,13 +168,7 @@ describe('restartableWatch', () => {
 
   it('opens no watch when stopped before the first request is made', async () => {
     api = await fakeApiServer();
-    watch = restartableWatch(api.config, {
-      path: '/api/v1/namespaces/ns/pods',
-      fieldSelector: 'metadata.name=p',
-      onObject: () => undefined,
-      onUnrecoverable: () => undefined,
-    });
-    watch.stop();
+    watchPodP().watch.stop();
     await sleep(100);
     // The request may already be on its way; if it is, it is aborted and never restarted.
     expect(api.requests.length).toBeLessThanOrEqual(1);
