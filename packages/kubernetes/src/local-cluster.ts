@@ -1,5 +1,8 @@
 import { existsSync } from 'node:fs';
+import { POD_PATHS, type JobPod, type ProcessRequest } from '@kact/core';
 import { checkReachable, connectToCluster, messageOf, type KubeConnection } from './connection.js';
+import type { KubernetesJobBackend } from './kubernetes-job-backend.js';
+import { LABELS } from './pod-builder.js';
 
 /** Where `tools/kube-local up` writes its admin kubeconfig. */
 export const KUBE_LOCAL_KUBECONFIG = '/var/lib/kube-local/admin.kubeconfig';
@@ -29,4 +32,28 @@ export async function clusterForTests(what: string): Promise<KubeConnection | un
   if ('connection' in probe) return probe.connection;
   console.warn(`${what} skipped: ${probe.reason}`);
   return undefined;
+}
+
+/**
+ * The end of a cluster test's job: deletes its pod and objects, collects what other dead runs
+ * left, and returns the names of the run's Secrets still there (none, when nothing leaked).
+ */
+export async function endTestJob(connection: KubeConnection, backend: KubernetesJobBackend, pod: JobPod | undefined, runId: string): Promise<string[]> {
+  if (pod) await backend.stopJob(pod);
+  await backend.gc((id) => id !== runId);
+  const left = await connection.core.listNamespacedSecret({ namespace: connection.namespace, labelSelector: `${LABELS.runId}=${runId}` });
+  return left.items.map((s) => s.metadata!.name!);
+}
+
+/** A `run:` step as the interpreter asks for one: the script under bash -eo pipefail, in the workspace. */
+export function bashStepRequest(script: string, extra: Partial<ProcessRequest> = {}): ProcessRequest {
+  return {
+    container: 'runner',
+    command: ['bash', '--noprofile', '--norc', '-eo', 'pipefail', '{0}'],
+    script: { content: script, extension: '.sh' },
+    env: { PATH: '/usr/local/bin:/usr/bin:/bin' },
+    workingDirectory: POD_PATHS.workspace,
+    fileCommands: {},
+    ...extra,
+  };
 }

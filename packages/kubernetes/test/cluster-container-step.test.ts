@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POD_PATHS, type ContainerStepRequest, type JobPod } from '@kact/core';
-import { execFileCommands, clusterForTests, KubeExecTransport, KubernetesJobBackend, LABELS, runContainerStep, StepContainerError, StepContainers } from '../src/index.js';
+import { execFileCommands, clusterForTests, endTestJob, KubeExecTransport, KubernetesJobBackend, LABELS, runContainerStep, StepContainerError, StepContainers } from '../src/index.js';
 
 const cluster = await clusterForTests('container step cluster tests');
 
@@ -25,10 +25,7 @@ describe.skipIf(!cluster)('container steps (ephemeral containers) on the local c
     );
   }, 90_000);
   afterAll(async () => {
-    if (pod) await backend.stopJob(pod);
-    await backend.gc((id) => id !== runId);
-    const left = await connection.core.listNamespacedSecret({ namespace: connection.namespace, labelSelector: `${LABELS.runId}=${runId}` });
-    expect(left.items.map((s) => s.metadata!.name)).toEqual([]);
+    expect(await endTestJob(connection, backend, pod, runId)).toEqual([]);
   }, 60_000);
 
   const run = async (request: Partial<ContainerStepRequest>, signal = new AbortController().signal) => {

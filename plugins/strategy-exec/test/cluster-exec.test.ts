@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POD_PATHS, type JobPod, type ProcessRequest } from '@kact/core';
-import { clusterForTests, KubeExecTransport, KubernetesJobBackend, LABELS, type PodTransport } from '@kact/kubernetes';
+import { bashStepRequest, clusterForTests, endTestJob, KubeExecTransport, KubernetesJobBackend, LABELS, type PodTransport } from '@kact/kubernetes';
 import { ExecStepStrategy } from '../src/exec-step-strategy.js';
 
 const cluster = await clusterForTests('exec strategy cluster tests');
@@ -56,22 +56,12 @@ describe.skipIf(!cluster)('exec strategy on the local cluster', () => {
     );
   }, 90_000);
   afterAll(async () => {
-    if (pod) await backend.stopJob(pod);
-    await backend.gc((id) => id !== runId);
+    expect(await endTestJob(connection, backend, pod, runId)).toEqual([]);
   }, 60_000);
 
   const run = async (script: string, extra: Partial<ProcessRequest> = {}, signal = new AbortController().signal) => {
     let out = '';
-    const request: ProcessRequest = {
-      container: 'runner',
-      command: ['bash', '--noprofile', '--norc', '-eo', 'pipefail', '{0}'],
-      script: { content: script, extension: '.sh' },
-      env: { PATH: '/usr/local/bin:/usr/bin:/bin' },
-      workingDirectory: POD_PATHS.workspace,
-      fileCommands: {},
-      ...extra,
-    };
-    const result = await strategy.runProcess(pod, request, (chunk) => (out += chunk), signal);
+    const result = await strategy.runProcess(pod, bashStepRequest(script, extra), (chunk) => (out += chunk), signal);
     return { ...result, out };
   };
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POD_PATHS, type ContainerStepRequest, type JobPod, type ProcessRequest } from '@kact/core';
-import { EphemeralCopyIn, clusterForTests, KubeExecTransport, KubernetesJobBackend, LABELS, StepContainerError, StepContainers } from '@kact/kubernetes';
+import { bashStepRequest, EphemeralCopyIn, clusterForTests, endTestJob, KubeExecTransport, KubernetesJobBackend, LABELS, StepContainerError, StepContainers } from '@kact/kubernetes';
 import { ExecStepStrategy } from '@kact/strategy-exec';
 import { SidecarStepStrategy } from '../src/sidecar-step-strategy.js';
 
@@ -30,24 +30,12 @@ describe.skipIf(!cluster)('sidecar strategy on the local cluster', () => {
     pod = await backend.startJob(strategy.preparePod(job, { steps: 3 }), new AbortController().signal);
   }, 90_000);
   afterAll(async () => {
-    if (pod) await backend.stopJob(pod);
-    await backend.gc((id) => id !== runId);
-    const left = await connection.core.listNamespacedSecret({ namespace: connection.namespace, labelSelector: `${LABELS.runId}=${runId}` });
-    expect(left.items.map((s) => s.metadata!.name)).toEqual([]);
+    expect(await endTestJob(connection, backend, pod, runId)).toEqual([]);
   }, 60_000);
 
-  const request = (script: string, extra: Partial<ProcessRequest> = {}): ProcessRequest => ({
-    container: 'runner',
-    command: ['bash', '--noprofile', '--norc', '-eo', 'pipefail', '{0}'],
-    script: { content: script, extension: '.sh' },
-    env: { PATH: '/usr/local/bin:/usr/bin:/bin' },
-    workingDirectory: POD_PATHS.workspace,
-    fileCommands: {},
-    ...extra,
-  });
   const run = async (script: string, extra: Partial<ProcessRequest> = {}, signal = new AbortController().signal) => {
     let out = '';
-    const result = await strategy.runProcess(pod, request(script, extra), (chunk) => (out += chunk), signal);
+    const result = await strategy.runProcess(pod, bashStepRequest(script, extra), (chunk) => (out += chunk), signal);
     return { ...result, out };
   };
 
@@ -70,7 +58,7 @@ describe.skipIf(!cluster)('sidecar strategy on the local cluster', () => {
     let bytes = 0;
     let tail = '';
     const started = Date.now();
-    const result = await strategy.runProcess(pod, request('head -c 52428800 /dev/zero | tr "\\0" x; printf "\\nend"'), (chunk) => {
+    const result = await strategy.runProcess(pod, bashStepRequest('head -c 52428800 /dev/zero | tr "\\0" x; printf "\\nend"'), (chunk) => {
       bytes += Buffer.byteLength(chunk);
       tail = (tail + chunk).slice(-10);
     }, new AbortController().signal);
@@ -130,7 +118,7 @@ describe.skipIf(!cluster)('sidecar strategy on the local cluster', () => {
     for (let i = 0; i < 15; i++) {
       for (const [name, s] of [['exec', exec], ['sidecar', strategy]] as const) {
         const started = performance.now();
-        const r = await s.runProcess(pod, request('echo hi'), () => undefined, new AbortController().signal);
+        const r = await s.runProcess(pod, bashStepRequest('echo hi'), () => undefined, new AbortController().signal);
         times[name]!.push(performance.now() - started);
         expect(r.exitCode).toBe(0);
       }
