@@ -18,3 +18,4 @@ export { execFileCommands, fileCommandsVia, runContainerStep, type FileCommandFi
 export { parseFileRecords, PRINT_FILES_FUNCTION } from './file-records.js';
 export { DEFAULT_COPY_MAX_BYTES, EphemeralCopyIn, packFolder, type EphemeralCopySettings, type PodFileCopy } from './ephemeral-copy-in.js';
 export { STEP_LAUNCH } from './step-launch.js';
+export { InvalidProcessRequest, newStepDir, stepFiles, type StepFiles } from './step-files.js';

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { inject, injectable, optional } from 'inversify';
 import { InfrastructureError, type ContainerStepRequest, type JobPod, type ProcessRequest, type ProcessResult, type StepStrategy } from '@kact/core';
-import { execFileCommands, KUBE_TOKENS, POD_BUSYBOX, runContainerStep, type ExecResult, type PodTransport, type StepContainers } from '@kact/kubernetes';
-import { encodeStep, newStepDir, type EncodedStep } from './step-request.js';
+import { execFileCommands, KUBE_TOKENS, newStepDir, POD_BUSYBOX, runContainerStep, type ExecResult, type PodTransport, type StepContainers } from '@kact/kubernetes';
+import { encodeStep, type EncodedStep } from './step-request.js';
 import { StepStream, type Trailer } from './step-trailer.js';
 import { stepWrapperScript } from './step-wrapper.js';
 

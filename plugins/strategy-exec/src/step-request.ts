@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { POD_PATHS, type ProcessRequest } from '@kact/core';
+import type { ProcessRequest } from '@kact/core';
+import { newStepDir, stepFiles } from '@kact/kubernetes';
 
 /** A step's process as the wrapper receives it, with the names both sides agree on. */
 export interface EncodedStep {
@@ -13,44 +13,13 @@ export interface EncodedStep {
   stdin: Buffer;
 }
 
-export class InvalidProcessRequest extends Error {
-  override name = 'InvalidProcessRequest';
-}
-
-export function newStepDir(stepsDir = `${POD_PATHS.runtime}/steps`): string {
-  return `${stepsDir}/${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
-}
-
 /**
- * Turns a ProcessRequest into the wrapper's stdin. Values travel as file contents, never as shell
- * text; only what execve itself cannot carry is refused (NUL bytes, `=` in env names).
+ * Turns a ProcessRequest into the wrapper's stdin: the wrapper and the step folder's files
+ * (`stepFiles`) as a tar, with a FIFO to wake the log reader.
  */
 export function encodeStep(request: ProcessRequest, wrapperText: string, dir = newStepDir()): EncodedStep {
-  const script = request.script;
-  if (script && !/^(\.[A-Za-z0-9_-]{1,16})?$/.test(script.extension)) throw new InvalidProcessRequest(`script extension ${JSON.stringify(script.extension)} is not allowed`);
-  const scriptPath = script ? `${dir}/script${script.extension}` : undefined;
-  const argv = request.command.map((arg) => (scriptPath ? arg.split('{0}').join(scriptPath) : arg));
-  if (argv.length === 0) throw new InvalidProcessRequest('empty command');
-  // env(1) would take a first word with `=` for an assignment.
-  if (argv[0]!.includes('=')) throw new InvalidProcessRequest(`command ${JSON.stringify(argv[0])} contains '='`);
-  for (const [name, value] of Object.entries(request.env)) {
-    if (!name || name.includes('=') || name.startsWith('-') || name.includes('\0')) throw new InvalidProcessRequest(`environment variable name ${JSON.stringify(name)} is not allowed`);
-    if (value.includes('\0')) throw new InvalidProcessRequest(`environment variable ${name} contains a NUL byte`);
-  }
-  for (const arg of argv) if (arg.includes('\0')) throw new InvalidProcessRequest('command argument contains a NUL byte');
-  const fileNames = Object.keys(request.fileCommands);
-  const nonce = `kact-${randomBytes(12).toString('hex')}`;
-  const nulList = (items: string[]) => items.map((item) => `${item}\0`).join('');
-  const entries: UstarEntry[] = [
-    ['wrapper.sh', wrapperText],
-    ['env', nulList(Object.entries(request.env).map(([k, v]) => `${k}=${v}`))],
-    ['argv', nulList(argv)],
-    ['cwd', `${request.workingDirectory}\0`],
-    ['files', nulList(fileNames.map((name) => request.fileCommands[name]!))],
-    ['timeout', request.timeoutMs !== undefined ? `${(Math.max(request.timeoutMs, 1) / 1000).toFixed(3)}\n` : '\n'],
-    ['nonce', `${nonce}\n`],
-  ];
-  if (script) entries.push([`script${script.extension}`, script.content]);
+  const { nonce, fileNames, files } = stepFiles(request, dir);
+  const entries: UstarEntry[] = [['wrapper.sh', wrapperText], ...files];
   const name = dir.slice(dir.lastIndexOf('/') + 1);
   const tar = ustar([[`${name}/`, 'dir'], ...entries.map(([file, content]): UstarEntry => [`${name}/${file}`, content]), [`${name}/wake`, 'fifo']]);
   return { dir, nonce, fileNames, stdin: Buffer.concat([Buffer.from(`${tar.length}\n`), tar]) };
