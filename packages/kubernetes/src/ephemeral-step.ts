@@ -208,7 +208,7 @@ export class StepContainers {
         if (settled) return;
         settled = true;
         updates.stop();
-        events.stop();
+        events?.stop();
         logControl.abort();
         clearTimeout(timeoutTimer);
         clearTimeout(stopTimer);
@@ -292,7 +292,8 @@ export class StepContainers {
           check();
         }
       };
-      const events = watchPodEvents(this.connection, pod, (event) => {
+      // Events only tell of a container that fails to start: none to watch for one already running.
+      const events = running ? undefined : watchPodEvents(this.connection, pod, (event) => {
         const path = event.involvedObject?.fieldPath;
         if (event.involvedObject?.uid !== podSpec.uid || (path !== `spec.ephemeralContainers{${name}}` && path !== `spec.containers{${name}}`)) return;
         if (event.type === 'Warning' && (event.reason === 'ErrImageNeverPull' || event.reason === 'InspectFailed' || (event.reason === 'Failed' && /ErrImagePull|ErrImageNeverPull|InvalidImageName|not found|pull access denied/i.test(event.message ?? '')))) {

@@ -23,6 +23,8 @@ export interface SlotSettings {
 export const AGENT_KEY_SECRET = 'kact-agent-key';
 export const AGENT_CONTAINER = 'kact-agent';
 const SLOT_PREFIX = 'kact-slot-';
+/** A slot's command, its name last. */
+const SLOT_COMMAND = [POD_BUSYBOX, 'sh', '-c', slotScript(POD_BUSYBOX), 'kact-slot'];
 
 /** Why the pod's slots cannot be used: from then on its steps run as ephemeral containers of their own. */
 export class SlotsUnavailable extends Error {
@@ -119,7 +121,7 @@ function ephemeralSlot(name: string, image: string, template: V1Container | unde
     name,
     image,
     imagePullPolicy: 'IfNotPresent',
-    command: [POD_BUSYBOX, 'sh', '-c', slotScript(POD_BUSYBOX), 'kact-slot', name],
+    command: [...SLOT_COMMAND, name],
     // The references (secrets as env) the slots created with the pod have.
     env: template?.env ?? [],
     volumeMounts: podVolumeMounts(),
@@ -154,14 +156,15 @@ export class StepSlots {
     const ports = new Set([main, ...request.services.map((s) => s.container)].flatMap((c) => c.ports ?? []));
     let port = this.settings.agentPort;
     while (ports.has(port)) port++;
+    const options = slotOptions(main.options);
     const slots: ContainerRequest[] = names.map((name) => ({
       name,
       image: main.image,
       env: {},
       ...(main.secretEnv ? { secretEnv: main.secretEnv } : {}),
-      entrypoint: [POD_BUSYBOX, 'sh', '-c', slotScript(POD_BUSYBOX), 'kact-slot', name],
+      entrypoint: [...SLOT_COMMAND, name],
       keepAlive: false,
-      ...(slotOptions(main.options) ? { options: slotOptions(main.options)! } : {}),
+      ...(options ? { options } : {}),
     }));
     const agent: ContainerRequest = {
       name: AGENT_CONTAINER,
