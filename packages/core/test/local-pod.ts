@@ -7,6 +7,8 @@ import { dirname, join } from 'node:path';
 import { POD_PATHS, type ContainerStepRequest, type JobBackend, type JobPod, type JobPodRequest, type ProcessRequest, type ProcessResult, type StepStrategy } from '../src/index.js';
 
 const PREFIXES = Object.values(POD_PATHS).filter((p) => p !== POD_PATHS.actions);
+// A pod path starts the text or follows a separator (a translated one follows the root folder's name).
+const POD_PATH_IN_TEXT = new RegExp(`(?<=^|[\\s:="'])(?:${PREFIXES.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?=$|[/\\s:"'])`, 'g');
 
 export class LocalPods implements JobBackend, StepStrategy {
   readonly name = 'local-test';
@@ -45,10 +47,13 @@ export class LocalPods implements JobBackend, StepStrategy {
     return this.translate(this.roots.get(pod.name)!, podPath);
   }
 
-  private translate(root: string, text: string): string {
-    let out = text;
-    for (const p of PREFIXES) out = out.split(p).join(root + p);
-    return out;
+  /**
+   * Maps pod paths in `text` into the pod's folder. A path already inside it (a step wrote the
+   * translated `$RUNNER_TEMP` into GITHUB_PATH, say) is left alone, so translating twice is harmless.
+   * `root` is the pod's folder.
+   */
+  translate(root: string, text: string): string {
+    return text.replace(POD_PATH_IN_TEXT, (path) => root + path);
   }
 
   async runProcess(pod: JobPod, request: ProcessRequest, output: (chunk: string) => void, signal: AbortSignal): Promise<ProcessResult> {
