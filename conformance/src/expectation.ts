@@ -50,8 +50,10 @@ export interface Expectation {
   /** Every job must appear in the result exactly as listed (no extra jobs). */
   exactJobs?: boolean;
   logs: { contains: string[]; excludes: string[] };
-  /** Strategy → why the case does not apply to it. */
+  /** Variant or strategy → why the case does not apply to it. */
   notApplicable: Record<string, string>;
+  /** The only variants the case applies to (a module's own case); undefined: all. */
+  variants?: string[];
   /** Files written into the case's repository before the run (e.g. .gitignore'd files). */
   files: Record<string, string>;
   remoteActions: RemoteAction[];
@@ -61,7 +63,7 @@ export interface Expectation {
   timeout: number;
 }
 
-const TOP_KEYS = new Set(['description', 'event', 'args', 'exit', 'jobs', 'exact-jobs', 'serial', 'logs', 'not-applicable', 'files', 'remote-actions', 'cancel-after', 'timeout']);
+const TOP_KEYS = new Set(['description', 'event', 'args', 'exit', 'jobs', 'exact-jobs', 'serial', 'logs', 'not-applicable', 'variants', 'files', 'remote-actions', 'cancel-after', 'timeout']);
 
 function fail(file: string, message: string): never {
   throw new Error(`${file}: ${message}`);
@@ -124,6 +126,7 @@ export async function readExpectation(file: string): Promise<Expectation> {
     ...(raw['exact-jobs'] === true ? { exactJobs: true } : {}),
     logs: { contains: stringList(file, 'logs.contains', logs.contains), excludes: stringList(file, 'logs.excludes', logs.excludes) },
     notApplicable: stringMap(file, 'not-applicable', raw['not-applicable']),
+    ...(raw.variants !== undefined ? { variants: stringList(file, 'variants', raw.variants) } : {}),
     files: stringMap(file, 'files', raw.files),
     remoteActions: remote,
     ...(raw['cancel-after'] !== undefined ? { cancelAfter: String(raw['cancel-after']) } : {}),

@@ -10,19 +10,29 @@ function client(cluster: Cluster): CoreV1Api {
   return config.makeApiClient(CoreV1Api);
 }
 
-/** Pods, config maps and secrets that still carry the run's label, as `kind/namespace/name`. */
+/** Pods, config maps, secrets and Services that still carry the run's label, as `kind/namespace/name`. */
 export async function listRunResources(cluster: Cluster, runId: string): Promise<string[]> {
   const core = client(cluster);
   const labelSelector = `${RUN_ID_LABEL}=${runId}`;
   const ns = cluster.namespace;
-  const [pods, maps, secrets] = await Promise.all(
+  const [pods, maps, secrets, services] = await Promise.all(
     ns
-      ? [core.listNamespacedPod({ namespace: ns, labelSelector }), core.listNamespacedConfigMap({ namespace: ns, labelSelector }), core.listNamespacedSecret({ namespace: ns, labelSelector })]
-      : [core.listPodForAllNamespaces({ labelSelector }), core.listConfigMapForAllNamespaces({ labelSelector }), core.listSecretForAllNamespaces({ labelSelector })],
+      ? [
+          core.listNamespacedPod({ namespace: ns, labelSelector }),
+          core.listNamespacedConfigMap({ namespace: ns, labelSelector }),
+          core.listNamespacedSecret({ namespace: ns, labelSelector }),
+          core.listNamespacedService({ namespace: ns, labelSelector }),
+        ]
+      : [
+          core.listPodForAllNamespaces({ labelSelector }),
+          core.listConfigMapForAllNamespaces({ labelSelector }),
+          core.listSecretForAllNamespaces({ labelSelector }),
+          core.listServiceForAllNamespaces({ labelSelector }),
+        ],
   );
   const names = (kind: string, list: { items: { metadata?: { namespace?: string; name?: string } }[] }) =>
     list.items.map((i) => `${kind}/${i.metadata?.namespace ?? '?'}/${i.metadata?.name ?? '?'}`);
-  return [...names('pod', pods), ...names('configmap', maps), ...names('secret', secrets)];
+  return [...names('pod', pods), ...names('configmap', maps), ...names('secret', secrets), ...names('service', services)];
 }
 
 /**

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { stringify } from 'yaml';
 import { join } from 'node:path';
 import type { RunResult } from '@kact/core';
 import { loadCases, REPO_ROOT, type CaseFilter, type ConformanceCase } from './cases.js';
@@ -8,12 +9,14 @@ import { compareRun } from './compare.js';
 import { runKact } from './kact-process.js';
 import { findLeftovers, runIdFromOutput } from './leftovers.js';
 import { mapLimited } from './pool.js';
+import type { Variant } from './variants.js';
 
 export type CaseStatus = 'pass' | 'fail' | 'n/a';
 
 export interface CaseResult {
   case: string;
-  strategy: string;
+  /** The variant (column) it ran under: a strategy name, or a module such as `env:inline`. */
+  variant: string;
   status: CaseStatus;
   /** For fail: every mismatch, one line each; for n/a: the reason. */
   problems: string[];
@@ -26,8 +29,8 @@ export interface CaseResult {
 }
 
 export interface ConformanceOptions {
-  /** Step strategies to run every case under (`--strategy`). */
-  strategies: string[];
+  /** What to run every case under: strategies and modules (see variants.ts). */
+  variants: Variant[];
   cluster: Cluster;
   filter?: CaseFilter;
   /** Cases running at once (default 2). */
@@ -36,8 +39,6 @@ export interface ConformanceOptions {
   casesDir?: string;
   /** kact's bin script (default: packages/cli/bin/kact.js of this repository). */
   kactBin?: string;
-  /** `--plugin` flags passed to every run (e.g. a strategy under test). */
-  plugins?: string[];
   /** Keep the temp folder of failed cases (default true). */
   keepFailures?: boolean;
   onResult?: (result: CaseResult) => void;
@@ -47,13 +48,23 @@ function substitute(args: string[], values: Record<string, string>): string[] {
   return args.map((a) => a.replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole));
 }
 
-/** Runs one case under one strategy through the public CLI and judges it. */
-export async function runCase(c: ConformanceCase, strategy: string, options: ConformanceOptions): Promise<CaseResult> {
+/** Why a case does not apply to a variant (`not-applicable`, or `variants:` naming others), if so. */
+export function notApplicable(c: ConformanceCase, variant: Variant): string | undefined {
+  const said = c.expect.notApplicable[variant.name] ?? c.expect.notApplicable[variant.strategy];
+  if (said !== undefined) return said;
+  if (c.expect.variants && !c.expect.variants.includes(variant.name)) return `runs only under ${c.expect.variants.join(', ')}`;
+  return undefined;
+}
+
+/** Runs one case under one variant through the public CLI and judges it. */
+export async function runCase(c: ConformanceCase, variant: Variant, options: ConformanceOptions): Promise<CaseResult> {
   const started = Date.now();
-  const na = c.expect.notApplicable[strategy];
-  if (na !== undefined) return { case: c.name, strategy, status: 'n/a', problems: [na], durationMs: 0 };
+  const na = notApplicable(c, variant);
+  if (na !== undefined) return { case: c.name, variant: variant.name, status: 'n/a', problems: [na], durationMs: 0 };
   const repo = await prepareCaseRepo(c.dir, c.name, c.expect.files, c.expect.remoteActions);
   const { cluster } = options;
+  const config = variant.config ? join(repo.root, 'kact.config.yaml') : undefined;
+  if (config) await writeFile(config, stringify(variant.config));
   const args = [
     'run',
     '-C', repo.repo,
@@ -61,8 +72,9 @@ export async function runCase(c: ConformanceCase, strategy: string, options: Con
     '--kubeconfig', cluster.kubeconfig,
     ...(cluster.context ? ['--context', cluster.context] : []),
     ...(cluster.namespace ? ['--namespace', cluster.namespace] : []),
-    '--strategy', strategy,
-    ...(options.plugins ?? []).flatMap((p) => ['--plugin', p]),
+    '--strategy', variant.strategy,
+    ...(config ? ['--config', config] : []),
+    ...(variant.plugins ?? []).flatMap((p) => ['--plugin', p]),
     '--action-cache-path', repo.actionCache,
     ...(c.expect.event ? ['--event', c.expect.event] : []),
     ...substitute(c.expect.args, { actionsUrl: repo.actionsUrl, caseDir: repo.repo }),
@@ -101,7 +113,7 @@ export async function runCase(c: ConformanceCase, strategy: string, options: Con
   if (!keep) await repo.remove();
   return {
     case: c.name,
-    strategy,
+    variant: variant.name,
     status: failed ? 'fail' : 'pass',
     problems,
     durationMs: Date.now() - started,
@@ -112,15 +124,22 @@ export async function runCase(c: ConformanceCase, strategy: string, options: Con
 }
 
 /**
- * The conformance suite as a library: every case (or those `filter` picks) under every
- * strategy on `cluster`, `concurrency` at a time. Never throws for a failing case.
+ * The conformance suite as a library: every case (or those `filter` picks) under every variant
+ * on `cluster`, `concurrency` at a time, each variant's cluster setup (claims, a Secret) made
+ * before and undone after. Never throws for a failing case.
  */
 export async function runConformance(options: ConformanceOptions): Promise<CaseResult[]> {
   const cases = await loadCases(options.casesDir, options.filter);
-  const work = cases.flatMap((c) => options.strategies.map((strategy) => ({ c, strategy })));
-  return mapLimited(work, options.concurrency ?? 2, async ({ c, strategy }) => {
-    const result = await runCase(c, strategy, options);
-    options.onResult?.(result);
-    return result;
-  });
+  const undo: Array<() => Promise<void>> = [];
+  try {
+    for (const variant of options.variants) if (variant.prepare) undo.push(await variant.prepare(options.cluster));
+    const work = cases.flatMap((c) => options.variants.map((variant) => ({ c, variant })));
+    return await mapLimited(work, options.concurrency ?? 2, async ({ c, variant }) => {
+      const result = await runCase(c, variant, options);
+      options.onResult?.(result);
+      return result;
+    });
+  } finally {
+    for (const step of undo.reverse()) await step().catch((err: unknown) => console.warn(`conformance: undoing a variant's setup: ${(err as Error).message}`));
+  }
 }

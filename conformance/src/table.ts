@@ -5,11 +5,11 @@ const MARK = { pass: '✓', fail: '✗', 'n/a': 'n-a' } as const;
 /** Pads to a width in characters (marks are one column each). */
 const pad = (text: string, width: number) => text + ' '.repeat(Math.max(0, width - [...text].length));
 
-/** The pass table: one row per case, one column per strategy, then totals and every failure's reasons. */
+/** The pass table: one row per case, one column per variant, then totals and every failure's reasons. */
 export function passTable(results: CaseResult[]): string {
-  const strategies = [...new Set(results.map((r) => r.strategy))];
+  const strategies = [...new Set(results.map((r) => r.variant))];
   const cases = [...new Set(results.map((r) => r.case))];
-  const byKey = new Map(results.map((r) => [`${r.case}\0${r.strategy}`, r]));
+  const byKey = new Map(results.map((r) => [`${r.case}\0${r.variant}`, r]));
   const width = Math.max(4, ...cases.map((c) => c.length));
   const lines = [`${pad('case', width)}  ${strategies.map((s) => pad(s, Math.max(s.length, 3))).join('  ')}`];
   lines.push('-'.repeat(lines[0]!.length));
@@ -22,7 +22,7 @@ export function passTable(results: CaseResult[]): string {
   }
   lines.push('-'.repeat(lines[0]!.length));
   for (const s of strategies) {
-    const of = results.filter((r) => r.strategy === s);
+    const of = results.filter((r) => r.variant === s);
     const count = (st: string) => of.filter((r) => r.status === st).length;
     lines.push(`${s}: ${count('pass')} passed, ${count('fail')} failed, ${count('n/a')} not applicable`);
   }
@@ -30,7 +30,7 @@ export function passTable(results: CaseResult[]): string {
   if (failures.length) {
     lines.push('');
     for (const r of failures) {
-      lines.push(`${MARK[r.status]} ${r.case} [${r.strategy}]${r.kept ? ` (kept ${r.kept})` : ''}`);
+      lines.push(`${MARK[r.status]} ${r.case} [${r.variant}]${r.kept ? ` (kept ${r.kept})` : ''}`);
       for (const p of r.problems) lines.push(`    ${p}`);
       // The end of kact's own output says most about a failure the problems only name.
       const tail = r.status === 'fail' && r.output ? r.output.trimEnd().split('\n').slice(-12) : [];

@@ -7,9 +7,12 @@ import { LocalProvider } from '../src/cluster-providers/local.js';
 import type { Cluster } from '../src/cluster-providers/cluster-provider.js';
 import { runConformance, type CaseResult } from '../src/suite.js';
 import { passTable } from '../src/table.js';
+import { BUILT_IN_VARIANTS, variantsNamed } from '../src/variants.js';
 
-// Every case under both built-in strategies (or those KACT_CONFORMANCE_STRATEGIES=exec,other names), on kube-local.
-const strategies = (process.env.KACT_CONFORMANCE_STRATEGIES ?? 'exec,sidecar').split(',').map((s) => s.trim()).filter(Boolean);
+// Every case under both built-in strategies and every alternative module (or the variants
+// KACT_CONFORMANCE_VARIANTS=exec,env:inline,… names), on kube-local.
+const names = process.env.KACT_CONFORMANCE_VARIANTS?.split(',').map((s) => s.trim()).filter(Boolean) ?? BUILT_IN_VARIANTS.map((v) => v.name);
+const variants = variantsNamed(names);
 const provider = new LocalProvider({ repoRoot: REPO_ROOT, up: process.env.KACT_CONFORMANCE_UP === '1' });
 const availability = await provider.check();
 if (!availability.available) console.log(`conformance suite skipped: ${availability.reason}`);
@@ -17,14 +20,14 @@ if (!availability.available) console.log(`conformance suite skipped: ${availabil
 const cases = await loadCases(undefined, process.env.KACT_CONFORMANCE_FILTER ? new RegExp(process.env.KACT_CONFORMANCE_FILTER) : undefined);
 const known = (parse(readFileSync(join(CONFORMANCE_DIR, 'known-failures.yaml'), 'utf8')) ?? {}) as Record<string, Record<string, string>>;
 
-describe.skipIf(!availability.available)(`conformance on kube-local (${strategies.join(', ')})`, () => {
+describe.skipIf(!availability.available)(`conformance on kube-local (${names.join(', ')})`, () => {
   let cluster: Cluster;
   let results: CaseResult[] = [];
   const started = Date.now();
 
   beforeAll(async () => {
     cluster = await provider.start();
-    results = await runConformance({ strategies, cluster, filter: (name) => cases.some((c) => c.name === name), concurrency: 2 });
+    results = await runConformance({ variants, cluster, filter: (name) => cases.some((c) => c.name === name), concurrency: 2 });
     console.log(`\n${cluster.description}\n${passTable(results)}\nsuite time ${((Date.now() - started) / 1000).toFixed(0)}s`);
   }, 40 * 60_000);
 
@@ -33,11 +36,11 @@ describe.skipIf(!availability.available)(`conformance on kube-local (${strategie
   });
 
   for (const c of cases) {
-    for (const strategy of strategies) {
-      const bug = known[c.name]?.[strategy];
+    for (const variant of names) {
+      const bug = known[c.name]?.[variant];
       const test = bug ? it.fails : it;
-      test(`${c.name} [${strategy}]${bug ? ` (known kact bug: ${bug})` : ''}`, () => {
-        const r = results.find((x) => x.case === c.name && x.strategy === strategy);
+      test(`${c.name} [${variant}]${bug ? ` (known kact bug: ${bug})` : ''}`, () => {
+        const r = results.find((x) => x.case === c.name && x.variant === variant);
         expect(r, 'the case ran').toBeDefined();
         expect(r!.problems.length === 0 || r!.status === 'n/a' ? [] : r!.problems).toEqual([]);
       });

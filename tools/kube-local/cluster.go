@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -41,6 +42,8 @@ type cluster struct {
 	egress    bool
 	purge     bool
 	keepGoing bool
+	// exits of the components this invocation started: closed once the process has ended.
+	exits sync.Map // name -> *childExit
 }
 
 func (c *cluster) path(parts ...string) string {

@@ -59,8 +59,10 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 	bridge := map[string]any{
 		"type": "bridge", "bridge": bridgeName, "isGateway": c.egress, "ipMasq": c.egress, "hairpinMode": true,
 		"ipam": map[string]any{
-			"type":    "host-local",
-			"ranges":  [][]map[string]string{{{"subnet": podCIDR, "gateway": podGateway}}},
+			"type":   "host-local",
+			"ranges": [][]map[string]string{{{"subnet": podCIDR, "gateway": podGateway}}},
+			// ClusterIPs are reached through the node (kube-proxy's DNAT), even without --pod-egress.
+			"routes":  []map[string]string{{"dst": serviceCIDR, "gw": podGateway}},
 			"dataDir": c.path("cni", "ipam"),
 		},
 	}
@@ -127,6 +129,41 @@ localStorageCapacityIsolation: true
 `, c.nodeIP, c.path("pki", "ca.crt"), c.path("pki", "kubelet-serving.crt"), c.path("pki", "kubelet-serving.key"),
 		c.containerdSock(), c.path("pod-logs"))
 
+	// kube-proxy, iptables mode. It must change no host-wide setting that down could not undo:
+	// conntrack limits and timeouts are left as they are (0), no route_localnet for NodePorts on
+	// 127.0.0.1 (localhostNodePorts: false), no OOM score change. Pod-to-ClusterIP traffic whose
+	// endpoint is on the same bridge relies on br_netfilter (bridge-nf-call-iptables, see
+	// setupBridge); without it every service connection is masqueraded instead.
+	files[c.path("kube-proxy-config.yaml")] = fmt.Sprintf(`apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+clientConnection:
+  kubeconfig: %[1]s
+  qps: 50
+  burst: 100
+hostnameOverride: %[2]s
+bindAddress: 0.0.0.0
+healthzBindAddress: 127.0.0.1:%[3]d
+metricsBindAddress: 127.0.0.1:%[4]d
+enableProfiling: false
+mode: iptables
+nodePortAddresses: [primary]
+clusterCIDR: %[5]s
+detectLocalMode: ClusterCIDR
+iptables:
+  masqueradeAll: %[6]v
+  localhostNodePorts: false
+  syncPeriod: 30s
+  minSyncPeriod: 100ms
+oomScoreAdj: 0
+conntrack:
+  maxPerCore: 0
+  min: 0
+  tcpEstablishedTimeout: 0s
+  tcpCloseWaitTimeout: 0s
+logging:
+  verbosity: 1
+`, c.path("kube-proxy.kubeconfig"), c.nodeName, proxyHealthzPort, proxyMetricsPort, podCIDR, !bridgeNetfilter())
+
 	files[c.path("scheduler-config.yaml")] = fmt.Sprintf(`apiVersion: kubescheduler.config.k8s.io/v1
 kind: KubeSchedulerConfiguration
 clientConnection:
@@ -141,11 +178,24 @@ leaderElection:
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		if err := writeFileAtomic(p, content); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// writeFileAtomic replaces a file unless it already holds content: a running containerd (CNI
+// config) or kube-proxy (its config) never reads a half-written file, nor sees a needless change.
+func writeFileAtomic(path, content string) error {
+	if old, err := os.ReadFile(path); err == nil && string(old) == content {
+		return nil
+	}
+	tmp := path + ".tmp" // not a CNI config extension: containerd ignores it
+	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 func (c *cluster) apiserverArgs() []string {
@@ -220,8 +270,66 @@ func (c *cluster) kubeletArgs() []string {
 	}
 }
 
+func (c *cluster) kubeProxyArgs() []string {
+	return []string{"--config=" + c.path("kube-proxy-config.yaml")}
+}
+
+const (
+	proxyHealthzPort = 10256
+	proxyMetricsPort = 10249
+	bridgeNFSysctl   = "/proc/sys/net/bridge/bridge-nf-call-iptables"
+)
+
+// bridgeNetfilter: whether bridged traffic can pass iptables (br_netfilter loaded or built in).
+func bridgeNetfilter() bool {
+	_, err := os.Stat(bridgeNFSysctl)
+	return err == nil
+}
+
+// setSysctl writes a /proc/sys value and records the previous one in <state>/sysctl-before
+// (first change only), so down can put it back.
+func (c *cluster) setSysctl(path, value string) error {
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(string(old)) == value {
+		return nil
+	}
+	prev, _ := os.ReadFile(c.path("sysctl-before"))
+	if !strings.Contains(string(prev), path+"=") {
+		f, err := os.OpenFile(c.path("sysctl-before"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(f, "%s=%s\n", path, strings.TrimSpace(string(old)))
+		f.Close()
+	}
+	return os.WriteFile(path, []byte(value), 0o644)
+}
+
+// restoreSysctls puts back what setSysctl changed.
+func (c *cluster) restoreSysctls() {
+	b, err := os.ReadFile(c.path("sysctl-before"))
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok {
+			if err := os.WriteFile(k, []byte(v), 0o644); err != nil && !os.IsNotExist(err) {
+				logf("warning: restoring %s=%s: %v", k, v, err)
+			}
+		}
+	}
+	os.Remove(c.path("sysctl-before"))
+}
+
 // setupBridge creates the pod bridge with the gateway address so the host can
-// reach pods; pods get no default route unless --pod-egress.
+// reach pods; pods get no default route unless --pod-egress. For Services, packets
+// from pods to a ClusterIP are routed (and DNATed by kube-proxy) by the host back
+// onto the bridge: forwarding is enabled for packets arriving on the bridge only
+// (net.ipv4.conf.kubelocal0.forwarding, gone with the bridge), and bridged replies
+// must pass iptables (bridge-nf-call-iptables=1) to be un-NATed.
 func (c *cluster) setupBridge() error {
 	if err := exec.Command("ip", "link", "show", bridgeName).Run(); err != nil {
 		if out, err := exec.Command("ip", "link", "add", bridgeName, "type", "bridge").CombinedOutput(); err != nil {
@@ -239,7 +347,46 @@ func (c *cluster) setupBridge() error {
 	if out, err := exec.Command("ip", "link", "set", bridgeName, "up").CombinedOutput(); err != nil {
 		return fmt.Errorf("ip link set up: %v: %s", err, out)
 	}
-	return nil
+	if err := os.WriteFile("/proc/sys/net/ipv4/conf/"+bridgeName+"/forwarding", []byte("1"), 0o644); err != nil {
+		return fmt.Errorf("enabling forwarding on %s: %w", bridgeName, err)
+	}
+	if bridgeNetfilter() {
+		if err := c.setSysctl(bridgeNFSysctl, "1"); err != nil {
+			logf("warning: %v (ClusterIPs whose endpoint is on this node may not answer)", err)
+		}
+	}
+	return refuseStrayServiceTraffic()
+}
+
+// refuseStrayServiceTraffic: a packet from a pod to a ClusterIP port no Service maps is not
+// DNATed by kube-proxy and would leave through the host's default route (pod source address and
+// all) to time out; it is refused at once instead, as a closed port is. Its chain is new since up,
+// so down removes it with kube-proxy's.
+func refuseStrayServiceTraffic() error {
+	const chain = "KUBE-LOCAL-STRAY-SERVICE"
+	ipt := func(args ...string) error {
+		out, err := exec.Command("iptables", append([]string{"-w", "-t", "filter"}, args...)...).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("iptables %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+		}
+		return nil
+	}
+	if ipt("-S", chain) != nil {
+		for _, args := range [][]string{
+			{"-N", chain},
+			{"-A", chain, "-p", "tcp", "-j", "REJECT", "--reject-with", "tcp-reset"},
+			{"-A", chain, "-j", "REJECT", "--reject-with", "icmp-port-unreachable"},
+		} {
+			if err := ipt(args...); err != nil {
+				return err
+			}
+		}
+	}
+	rule := []string{"FORWARD", "-i", bridgeName, "-d", serviceCIDR, "-j", chain}
+	if ipt(append([]string{"-C"}, rule...)...) == nil {
+		return nil
+	}
+	return ipt(append([]string{"-I"}, rule...)...)
 }
 
 // criReady checks that containerd's CRI answers on the socket.

@@ -40,7 +40,7 @@ func (c *cluster) down() error {
 	// 1. kubelet first so it does not restart pods, then the control plane.
 	c.stop("kubelet", 5*time.Second)
 	var wg sync.WaitGroup
-	for _, name := range []string{"scheduler", "controller-manager", "apiserver"} {
+	for _, name := range []string{"kube-proxy", "scheduler", "controller-manager", "apiserver"} {
 		wg.Add(1)
 		go func(name string) { defer wg.Done(); c.stop(name, 5*time.Second) }(name)
 	}
@@ -84,7 +84,9 @@ func (c *cluster) down() error {
 			logf("warning: ip link del %s: %v: %s", bridgeName, err, out)
 		}
 	}
+	// kube-proxy's KUBE-* chains and the jumps to them go with every other chain created since up.
 	c.restoreIptables()
+	c.restoreSysctls()
 	lap("network cleanup")
 	cache, _ := filepath.Glob("/var/lib/cni/results/" + cniNetName + "-*")
 	for _, f := range cache {
@@ -419,7 +421,9 @@ func (c *cluster) status() int {
 		fmt.Printf("%-20s %-8s %-6v %s\n", name, pidS, ok, c.logFile(name))
 	}
 	healthy := allUp && c.healthy()
-	fmt.Printf("apiserver ready: %v\nkubeconfig: %s\n", healthy, c.kubeconfig())
+	// the API alone: a component down (say, kube-proxy) does not make the apiserver unready
+	apiReady := healthy || c.healthy(componentNames...)
+	fmt.Printf("apiserver ready: %v\nkubeconfig: %s\n", apiReady, c.kubeconfig())
 	if !healthy {
 		return 1
 	}

@@ -23,6 +23,7 @@ import (
 	kubectlutil "k8s.io/kubectl/pkg/cmd/util"
 	apiserver "k8s.io/kubernetes/cmd/kube-apiserver/app"
 	controllermanager "k8s.io/kubernetes/cmd/kube-controller-manager/app"
+	proxy "k8s.io/kubernetes/cmd/kube-proxy/app"
 	scheduler "k8s.io/kubernetes/cmd/kube-scheduler/app"
 	kubelet "k8s.io/kubernetes/cmd/kubelet/app"
 )
@@ -38,7 +39,7 @@ Cluster commands:
   version     print the Kubernetes version this binary was built from
 
 Components (run as child processes by 'up'):
-  apiserver | controller-manager | scheduler | kubelet | etcd
+  apiserver | controller-manager | scheduler | kubelet | kube-proxy | etcd
 
 Tools:
   kubectl ARGS...   the upstream kubectl
@@ -56,7 +57,7 @@ func main() {
 	args := os.Args[1:]
 	// Multi-call by argv[0] (e.g. a symlink named kubectl) or by first argument.
 	switch name {
-	case "kubectl", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet":
+	case "kubectl", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy":
 	default:
 		if len(args) == 0 {
 			usage()
@@ -74,6 +75,8 @@ func main() {
 		os.Exit(runCobra(scheduler.NewSchedulerCommand(), args))
 	case "kubelet":
 		os.Exit(runCobra(kubelet.NewKubeletCommand(context.Background()), args))
+	case "kube-proxy", "proxy":
+		os.Exit(runCobra(proxy.NewProxyCommand(), args))
 	case "kubectl":
 		logs.GlogSetter(kubectlcmd.GetLogVerbosity(os.Args)) // nolint:errcheck
 		c := kubectlcmd.NewDefaultKubectlCommand()

@@ -121,22 +121,8 @@ func makePKI(c *cluster) error {
 	if err := ca.issue(dir, "kubelet-serving", "system:node:"+c.nodeName, []string{"system:nodes"}, true, []string{c.nodeName, "localhost"}, []net.IP{c.nodeIP, loop}); err != nil {
 		return err
 	}
-	clients := []struct{ name, cn, org string }{
-		{"admin", "kube-local-admin", "system:masters"},
-		{"controller-manager", "system:kube-controller-manager", ""},
-		{"scheduler", "system:kube-scheduler", ""},
-		{"kubelet", "system:node:" + c.nodeName, "system:nodes"},
-	}
-	for _, cl := range clients {
-		var orgs []string
-		if cl.org != "" {
-			orgs = []string{cl.org}
-		}
-		if err := ca.issue(dir, cl.name, cl.cn, orgs, false, nil, nil); err != nil {
-			return err
-		}
-		server := fmt.Sprintf("https://127.0.0.1:%d", c.apiPort)
-		if err := writeKubeconfig(c, c.path(cl.name+".kubeconfig"), server, filepath.Join(dir, cl.name)); err != nil {
+	for _, cl := range c.clientCerts() {
+		if err := c.issueClient(ca, cl); err != nil {
 			return err
 		}
 	}
@@ -150,6 +136,86 @@ func makePKI(c *cluster) error {
 	}
 	pub, _ := x509.MarshalPKIXPublicKey(&sa.PublicKey)
 	return writePEM(filepath.Join(dir, "sa.pub"), "PUBLIC KEY", pub, 0o644)
+}
+
+type clientCert struct{ name, cn, org string }
+
+// clientCerts: each component's API client identity (<name>.crt/.key, <name>.kubeconfig).
+// kube-proxy's user system:kube-proxy is bound to the system:node-proxier ClusterRole by default.
+func (c *cluster) clientCerts() []clientCert {
+	return []clientCert{
+		{"admin", "kube-local-admin", "system:masters"},
+		{"controller-manager", "system:kube-controller-manager", ""},
+		{"scheduler", "system:kube-scheduler", ""},
+		{"kubelet", "system:node:" + c.nodeName, "system:nodes"},
+		{"kube-proxy", "system:kube-proxy", ""},
+	}
+}
+
+func (c *cluster) issueClient(ca *certAuthority, cl clientCert) error {
+	dir := c.path("pki")
+	var orgs []string
+	if cl.org != "" {
+		orgs = []string{cl.org}
+	}
+	if err := ca.issue(dir, cl.name, cl.cn, orgs, false, nil, nil); err != nil {
+		return err
+	}
+	server := fmt.Sprintf("https://127.0.0.1:%d", c.apiPort)
+	return writeKubeconfig(c, c.path(cl.name+".kubeconfig"), server, filepath.Join(dir, cl.name))
+}
+
+// ensureClient issues the client certificate and kubeconfig of one component with the
+// cluster's existing CA unless it has them (a cluster started by an older binary).
+func (c *cluster) ensureClient(name string) error {
+	if _, err := os.Stat(c.path(name + ".kubeconfig")); err == nil {
+		return nil
+	}
+	ca, err := loadCA(c.path("pki"))
+	if err != nil {
+		return err
+	}
+	for _, cl := range c.clientCerts() {
+		if cl.name == name {
+			return c.issueClient(ca, cl)
+		}
+	}
+	return fmt.Errorf("no client certificate named %s", name)
+}
+
+func loadCA(dir string) (*certAuthority, error) {
+	read := func(f string) ([]byte, error) {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			return nil, err
+		}
+		blk, _ := pem.Decode(b)
+		if blk == nil {
+			return nil, fmt.Errorf("%s: no PEM block", f)
+		}
+		return blk.Bytes, nil
+	}
+	der, err := read("ca.crt")
+	if err != nil {
+		return nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	kder, err := read("ca.key")
+	if err != nil {
+		return nil, err
+	}
+	k, err := x509.ParsePKCS8PrivateKey(kder)
+	if err != nil {
+		return nil, err
+	}
+	key, ok := k.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("ca.key: not a signing key")
+	}
+	return &certAuthority{cert: cert, key: key}, nil
 }
 
 func writeKubeconfig(c *cluster, path, server, certBase string) error {

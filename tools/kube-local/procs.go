@@ -12,7 +12,7 @@ import (
 )
 
 // components in start order; down stops them in reverse.
-var componentNames = []string{"containerd", "etcd", "apiserver", "controller-manager", "scheduler", "kubelet"}
+var componentNames = []string{"containerd", "etcd", "apiserver", "controller-manager", "scheduler", "kubelet", "kube-proxy"}
 
 func (c *cluster) pidFile(name string) string { return c.path("run", name+".pid") }
 func (c *cluster) logFile(name string) string { return c.path("logs", name+".log") }
@@ -39,11 +39,49 @@ func (c *cluster) start(name, bin string, args ...string) (int, error) {
 		return 0, fmt.Errorf("start %s: %w", name, err)
 	}
 	pid := cmd.Process.Pid
-	go cmd.Wait() // reap while we are alive; afterwards init adopts it
+	exit := &childExit{done: make(chan struct{}), started: time.Now()}
+	c.exits.Store(name, exit)
+	go func() { // reap while we are alive; afterwards init adopts it
+		exit.err = cmd.Wait()
+		exit.after = time.Since(exit.started)
+		close(exit.done)
+	}()
 	if err := os.WriteFile(c.pidFile(name), []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
 		return pid, err
 	}
 	return pid, nil
+}
+
+// childExit is how a component this invocation started ended.
+type childExit struct {
+	done    chan struct{}
+	started time.Time
+	err     error
+	after   time.Duration
+}
+
+// exited says whether a component is known to have ended, and how. A component this invocation
+// started is judged by its own process handle: right after Start returns, the child may still be
+// inside execve (paging in a binary never run before, as on the first start after a cold setup),
+// when /proc/<pid>/environ does not show our marker yet and pidOf would call it gone.
+func (c *cluster) exited(name string) (string, bool) {
+	if v, ok := c.exits.Load(name); ok {
+		exit := v.(*childExit)
+		select {
+		case <-exit.done:
+			status := "exited"
+			if exit.err != nil {
+				status = exit.err.Error()
+			}
+			return fmt.Sprintf("%s after %s", status, exit.after.Round(time.Millisecond)), true
+		default:
+			return "", false
+		}
+	}
+	if _, ok := c.pidOf(name); !ok {
+		return "is not running", true
+	}
+	return "", false
 }
 
 // pidOf returns the recorded pid of a component and whether that process is

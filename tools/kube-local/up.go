@@ -6,10 +6,12 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -98,6 +100,16 @@ func (c *cluster) up() error {
 			}
 			return nil
 		}
+		if c.healthy("kube-proxy") {
+			// Only kube-proxy is missing: it died, or the cluster was started by a binary without
+			// it. Start it alone rather than taking the cluster (and its pods) down.
+			step("the cluster at %s runs without kube-proxy: starting it", c.stateDir)
+			if err := c.addKubeProxy(); err != nil {
+				return fmt.Errorf("starting kube-proxy in the running cluster: %w (or start afresh: kube-local down; kube-local up)", err)
+			}
+			step("kube-proxy synced its rules")
+			return nil
+		}
 		step("found a stale or half-started cluster in %s: cleaning it up first", c.stateDir)
 		if err := c.down(); err != nil {
 			return fmt.Errorf("cleaning the stale cluster: %w (run: kube-local down)", err)
@@ -120,7 +132,7 @@ func (c *cluster) up() error {
 	if c.nodeName == "" {
 		c.nodeName = "kube-local"
 	}
-	for _, p := range []int{c.apiPort, c.etcdPort, c.etcdPort + 1, 10250, 10248, 10257, 10259} {
+	for _, p := range []int{c.apiPort, c.etcdPort, c.etcdPort + 1, 10250, 10248, 10257, 10259, proxyHealthzPort, proxyMetricsPort} {
 		if err := portFree(p); err != nil {
 			return err
 		}
@@ -216,10 +228,20 @@ func (c *cluster) up() error {
 	if err != nil {
 		return err
 	}
+	proxyStarted := false
 	if err := c.waitFor("kubelet", deadline, func() error {
 		n, err := cs.CoreV1().Nodes().Get(context.TODO(), c.nodeName, metav1.GetOptions{})
 		if err != nil {
 			return err
+		}
+		// kube-proxy once the Node exists: it reads the node's IPs at start (and would poll
+		// for them, once a second); it syncs while the node becomes Ready.
+		if !proxyStarted && len(n.Status.Addresses) > 0 {
+			if _, err := c.start("kube-proxy", c.self, append([]string{"kube-proxy"}, c.kubeProxyArgs()...)...); err != nil {
+				return err
+			}
+			proxyStarted = true
+			step("node %s registered: kube-proxy started", c.nodeName)
 		}
 		for _, cond := range n.Status.Conditions {
 			if cond.Type == corev1.NodeReady {
@@ -244,6 +266,10 @@ func (c *cluster) up() error {
 		return err
 	}
 	step("default ServiceAccount present")
+	if err := c.waitFor("kube-proxy", deadline, proxySynced); err != nil {
+		return err
+	}
+	step("kube-proxy synced its rules")
 	imgWG.Wait()
 	if imgErr != nil {
 		return fmt.Errorf("importing images: %w", imgErr)
@@ -263,8 +289,8 @@ func (c *cluster) waitFor(component string, deadline time.Time, check func() err
 		if last = check(); last == nil {
 			return nil
 		}
-		if _, ok := c.pidOf(component); !ok {
-			return fmt.Errorf("%s exited: see %s (last check: %v)\n%s", component, c.logFile(component), last, tail(c.logFile(component), 15))
+		if how, gone := c.exited(component); gone {
+			return fmt.Errorf("%s %s: see %s (last check: %v)\n%s", component, how, c.logFile(component), last, tail(c.logFile(component), 15))
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("timed out waiting for %s: %v; see %s", component, last, c.logFile(component))
@@ -327,9 +353,12 @@ func newClientset(cfg *rest.Config) (*kubernetes.Clientset, error) {
 	return kubernetes.NewForConfig(cfg)
 }
 
-// healthy reports whether every component is alive and the API answers.
-func (c *cluster) healthy() bool {
+// healthy reports whether every component (but those named in except) is alive and the API answers.
+func (c *cluster) healthy(except ...string) bool {
 	for _, name := range componentNames {
+		if slices.Contains(except, name) {
+			continue
+		}
 		if _, ok := c.pidOf(name); !ok {
 			return false
 		}
@@ -388,4 +417,62 @@ func portOwner(port int) string {
 		}
 	}
 	return ""
+}
+
+// proxySynced: kube-proxy has written its rules at least once (its metric says when).
+func proxySynced() error {
+	hc := &http.Client{Timeout: time.Second}
+	resp, err := hc.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", proxyMetricsPort))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "kubeproxy_sync_proxy_rules_last_timestamp_seconds{"); ok {
+			if fs := strings.Fields(rest); len(fs) == 2 && fs[1] != "0" {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("kube-proxy has not synced its rules yet")
+}
+
+// addKubeProxy starts kube-proxy in a running cluster that lacks it: its client certificate
+// (from the cluster's CA), configs (the CNI config gains the Service route for new pods),
+// the bridge settings, then kube-proxy itself, and waits for its first sync.
+func (c *cluster) addKubeProxy() error {
+	var info clusterInfo
+	b, err := os.ReadFile(c.path("cluster.json"))
+	if err == nil {
+		err = json.Unmarshal(b, &info)
+	}
+	if err != nil {
+		return err
+	}
+	c.nodeName, c.apiPort, c.etcdPort, c.egress = info.NodeName, info.APIPort, info.EtcdPort, info.Egress
+	if c.nodeIP = net.ParseIP(info.NodeIP); c.nodeIP == nil {
+		return fmt.Errorf("cluster.json: bad nodeIP %q", info.NodeIP)
+	}
+	for _, p := range []int{proxyHealthzPort, proxyMetricsPort} {
+		if err := portFree(p); err != nil {
+			return err
+		}
+	}
+	if err := c.ensureClient("kube-proxy"); err != nil {
+		return err
+	}
+	if err := c.writeConfigs(); err != nil {
+		return err
+	}
+	if err := c.setupBridge(); err != nil {
+		return err
+	}
+	if _, err := c.start("kube-proxy", c.self, append([]string{"kube-proxy"}, c.kubeProxyArgs()...)...); err != nil {
+		return err
+	}
+	return c.waitFor("kube-proxy", time.Now().Add(c.timeout), proxySynced)
 }

@@ -1,17 +1,14 @@
 import 'reflect-metadata';
-import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
-import { Container, ContainerModule } from 'inversify';
-import { TOKENS, type JobBackend, type StepStrategy } from '@kact/core';
+import { join } from 'node:path';
+import { Container } from 'inversify';
+import { TOKENS, type ContainerSelection, type JobBackend, type SecretProvider, type StepStrategy } from '@kact/core';
 import { InputError } from '@kact/model';
 import { kubernetesBackend, KUBE_TOKENS, type KubeConnection, type KubeConnectionOptions } from '@kact/kubernetes';
-import { execStrategy } from '@kact/strategy-exec';
-import { sidecarStrategy } from '@kact/strategy-sidecar';
-
-/** Built-in step strategies by the name `--strategy` takes. */
-const BUILT_IN_STRATEGIES: Record<string, ContainerModule> = { exec: execStrategy, sidecar: sidecarStrategy };
+import { BUILT_IN_STRATEGIES, builtInModules, type ModuleFlags } from './config/built-in-modules.js';
+import type { KactConfig } from './config/kact-config.js';
+import { decorateStrategy, loadPlugin, ownerOf, replacingModule, resolveToken, type BindingOwners } from './plugin-loader.js';
 
 /** Where the cluster is: act-style flags shared by run and gc. */
 export interface ClusterFlags {
@@ -28,51 +25,74 @@ function defaultKubeconfig(): string | undefined {
   return existsSync(LOCAL_KUBECONFIG) ? LOCAL_KUBECONFIG : undefined;
 }
 
+/** The cluster options the command line gives, with kube-local as the fallback. */
+export function clusterOptions(flags: ClusterFlags): KubeConnectionOptions {
+  const kubeconfig = flags.kubeconfig ?? defaultKubeconfig();
+  return { ...flags, ...(kubeconfig ? { kubeconfig } : {}) };
+}
+
+/** Everything a run is made of, resolved from kact's modules, the config file's and the plugins. */
 export interface Backend {
   backend: JobBackend;
   strategy: StepStrategy;
+  containers: ContainerSelection;
+  secrets: SecretProvider;
   connection: KubeConnection;
+  /** The name of the module behind each token, for `--dry-run` and reports. */
+  modules: Record<'strategy' | 'containers' | 'env' | 'secrets' | 'files' | 'services', string>;
 }
 
-/** Loads a `--plugin` package or file: its default export, or its only ContainerModule export. */
-async function loadPlugin(specifier: string, cwd: string): Promise<ContainerModule> {
-  const target = specifier.startsWith('.') || isAbsolute(specifier) ? pathToFileURL(resolve(cwd, specifier)).href : specifier;
-  let loaded: Record<string, unknown>;
-  try {
-    loaded = (await import(target)) as Record<string, unknown>;
-  } catch (err) {
-    throw InputError.at(`--plugin ${specifier}: cannot load it: ${(err as Error).message}`);
-  }
-  const modules = Object.values(loaded).filter((v): v is ContainerModule => v instanceof ContainerModule || (typeof v === 'object' && v !== null && 'load' in v && 'id' in v));
-  const chosen = loaded.default ?? (modules.length === 1 ? modules[0] : undefined);
-  if (!chosen) throw InputError.at(`--plugin ${specifier}: it must export one inversify ContainerModule (as default or its only export)`);
-  return chosen as ContainerModule;
+export interface CompositionFlags extends ClusterFlags, ModuleFlags {
+  /** `--strategy`: over the config's `strategy:`; exec when neither names one. */
+  strategy?: string;
+  /** `--plugin`s, after the config's `plugins:`. */
+  plugins: string[];
+  /** Where `--plugin` paths are relative to. */
+  cwd: string;
+  /** The user's project: plugin packages are looked up in its node_modules first. */
+  repoRoot: string;
+  config: KactConfig;
 }
 
 /**
- * The composition root: the Kubernetes backend, the chosen step strategy and any plugins, bound
- * in one container. Plugins load last, so one may rebind a token (its own StepStrategy, say).
+ * The composition root: the Kubernetes backend, kact's module for each token as the config file
+ * and flags choose, then every plugin (the config's, then `--plugin`s), each replacing what it
+ * binds; decorators of the step strategy stack. Resolves every token, so a bad plugin is refused
+ * here, before anything touches the cluster (`--dry-run` composes too). Talks to no API server.
  */
-export async function composeBackend(flags: ClusterFlags & { strategy: string; plugins: string[]; cwd: string }): Promise<Backend> {
-  const kubeconfig = flags.kubeconfig ?? defaultKubeconfig();
-  const options: KubeConnectionOptions & { strategy: string; plugins: string[]; cwd: string } = {
-    ...flags,
-    ...(kubeconfig ? { kubeconfig } : {}),
-  };
+export async function composeBackend(flags: CompositionFlags): Promise<Backend> {
+  const { config } = flags;
+  const strategyName = flags.strategy ?? config.strategy ?? 'exec';
+  const strategy = BUILT_IN_STRATEGIES[strategyName];
   const container = new Container();
-  const strategy = BUILT_IN_STRATEGIES[options.strategy];
-  if (!strategy && options.plugins.length === 0) {
-    throw InputError.at(`--strategy ${options.strategy}: unknown; built in: ${Object.keys(BUILT_IN_STRATEGIES).join(', ')} (or load one with --plugin)`);
+  await container.load(kubernetesBackend(clusterOptions(flags)), ...builtInModules(config, flags), ...(strategy ? [strategy] : []));
+  const owners: BindingOwners = new Map();
+  const specifiers = [...config.plugins, ...flags.plugins.map((specifier) => ({ specifier, baseDir: flags.cwd }))];
+  for (const { specifier, baseDir } of specifiers) {
+    await container.load(replacingModule(await loadPlugin(specifier, { baseDir, projectDir: flags.repoRoot }), owners));
   }
-  await container.load(kubernetesBackend(options), ...(strategy ? [strategy] : []));
-  for (const plugin of options.plugins) {
-    const module = await loadPlugin(plugin, options.cwd);
-    if (container.isBound(TOKENS.StepStrategy)) await container.unbind(TOKENS.StepStrategy);
-    await container.load(module);
+  if (!strategy && !owners.has(TOKENS.StepStrategy)) {
+    throw InputError.at(`--strategy ${strategyName}: unknown; built in: ${Object.keys(BUILT_IN_STRATEGIES).join(', ')} (or load one with --plugin)`);
   }
+  const resolve = <T>(token: symbol) => resolveToken<T>(container, token, ownerOf(owners, token));
+  const strategyResolved = decorateStrategy(container, resolve<StepStrategy>(TOKENS.StepStrategy), owners);
+  const containers = resolve<ContainerSelection>(TOKENS.ContainerSelection);
+  const secrets = resolve<SecretProvider>(TOKENS.SecretProvider);
+  const named = (token: symbol) => String(resolve<{ name?: unknown }>(token).name ?? '?');
   return {
-    backend: container.get<JobBackend>(TOKENS.JobBackend),
-    strategy: container.get<StepStrategy>(TOKENS.StepStrategy),
-    connection: container.get<KubeConnection>(KUBE_TOKENS.Connection),
+    // Resolving it resolves the EnvProvider, FileSharing and ServiceNetworking it builds pods with.
+    backend: resolve<JobBackend>(TOKENS.JobBackend),
+    strategy: strategyResolved,
+    containers,
+    secrets,
+    connection: resolve<KubeConnection>(KUBE_TOKENS.Connection),
+    modules: {
+      strategy: strategyResolved.name,
+      containers: containers.name,
+      env: named(TOKENS.EnvProvider),
+      secrets: secrets.name,
+      files: named(TOKENS.FileSharing),
+      services: named(TOKENS.ServiceNetworking),
+    },
   };
 }

@@ -46,8 +46,9 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
   withCommonFlags(program.command('graph').description('draw the job graph')).action(async (flags: CommonFlags) => io.out(await graphCommand(flags)));
   withCommonFlags(program.command('run').description('run the workflows triggered by an event, each job as a pod'))
     .option('-n, --dry-run', 'print the plan without running anything', false)
-    .option('--strategy <name>', 'how steps run in the pod: exec (one exec per step) or sidecar (a container per step, no pods/exec)', 'exec')
-    .option('--plugin <package|path>', 'load a plugin (an inversify ContainerModule), e.g. a step strategy (repeatable)', collect, [])
+    .option('--strategy <name>', 'how steps run in the pod: exec (one exec per step, the default) or sidecar (a container per step, no pods/exec); over the config file')
+    .option('--plugin <package|path>', "load a plugin (an inversify ContainerModule): a package from the project's node_modules or a file (repeatable; after the config file's)", collect, [])
+    .option('--config <file>', 'the kact config: modules per token, plugins (default: kact.config.yaml in the repository root, if there is one)')
     .option('--concurrent-jobs <n>', 'job legs running at once', '4')
     .option('--json <file>', 'write the full result as JSON')
     .option('--junit <file>', 'write a JUnit XML report')
@@ -68,7 +69,7 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
     .action(async (action: string) => exit(await clusterCommand(action)));
   program
     .command('gc')
-    .description("delete pods, ConfigMaps and Secrets left by kact runs that are over")
+    .description("delete pods, ConfigMaps, Secrets and Services left by kact runs that are over")
     .option('--all', "also delete what runs unknown to this machine left (runs alive here, kact run or kact bench, are always kept)", false)
     .option('--kubeconfig <file>', 'kubeconfig')
     .option('--context <name>', 'kubeconfig context')

@@ -2,7 +2,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { Contexts, Value } from '@kact/expressions';
 import { InputError, loadWorkflows, type Workflow } from '@kact/model';
-import { githubContext, parsePlatforms, plan, readGitInfo, type Plan, type PlatformMap } from '@kact/core';
+import { githubContext, plan, readGitInfo, type ContainerSelection, type Plan } from '@kact/core';
+import { parsePlatforms, PlatformContainers } from '@kact/containers-platforms';
 import { parseKeyValues, parseMatrixFilter, readKeyValueFile } from './key-values.js';
 
 /** The flags every command that plans shares (act-compatible names). */
@@ -35,7 +36,6 @@ export interface RunInputs {
   contexts: Contexts;
   secrets: Record<string, string>;
   env: Record<string, string>;
-  platforms: PlatformMap;
   matrixFilter: Record<string, string[]>;
 }
 
@@ -97,26 +97,27 @@ export async function readRunInputs(flags: CommonFlags): Promise<RunInputs> {
     },
     secrets,
     env,
-    platforms: parsePlatforms(flags.platform),
     matrixFilter: parseMatrixFilter(flags.matrix),
   };
 }
 
 /**
- * Reads the inputs and plans them. `run` always filters by the event (push by default, as act
- * does); `list` and `graph` show every workflow unless an event was chosen.
+ * Plans the inputs. `run` always filters by the event (push by default, as act does); `list` and
+ * `graph` show every workflow unless an event was chosen.
  */
-export async function readPlan(flags: CommonFlags, purpose: 'show' | 'run'): Promise<{ inputs: RunInputs; plan: Plan }> {
-  const inputs = await readRunInputs(flags);
+export function planInputs(inputs: RunInputs, flags: Pick<CommonFlags, 'job'>, purpose: 'show' | 'run', containers: ContainerSelection): Plan {
   const filterByEvent = purpose === 'run' || inputs.eventChosen;
-  return {
-    inputs,
-    plan: plan(inputs.workflows, {
-      ...(filterByEvent ? { event: inputs.event } : {}),
-      ...(flags.job ? { jobId: flags.job } : {}),
-      matrixFilter: inputs.matrixFilter,
-      contexts: inputs.contexts,
-      platforms: inputs.platforms,
-    }),
-  };
+  return plan(inputs.workflows, {
+    ...(filterByEvent ? { event: inputs.event } : {}),
+    ...(flags.job ? { jobId: flags.job } : {}),
+    matrixFilter: inputs.matrixFilter,
+    contexts: inputs.contexts,
+    containers,
+  });
+}
+
+/** Reads and plans for `list` and `graph`, which show jobs, not what they run on: act's -P map. */
+export async function readPlan(flags: CommonFlags): Promise<{ inputs: RunInputs; plan: Plan }> {
+  const inputs = await readRunInputs(flags);
+  return { inputs, plan: planInputs(inputs, flags, 'show', new PlatformContainers(parsePlatforms(flags.platform))) };
 }

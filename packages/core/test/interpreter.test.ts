@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runWorkflow } from './run-workflow.js';
+import { LocalPods } from './local-pod.js';
+import { InfrastructureError } from '../src/index.js';
 
 const wf = (body: string) => ({ '.github/workflows/w.yml': `on: push\n${body}` });
 
@@ -117,6 +119,34 @@ jobs:
     expect(all).not.toContain('dynamic-value');
     expect(r.pods.started[0]!.secrets).toEqual({ TOKEN: 's3cr3t-value' });
     expect(JSON.stringify(r.pods.started[0]!.main)).not.toContain('s3cr3t-value');
+  });
+
+  it('fails the job when kact loses a step (InfrastructureError), even under continue-on-error', async () => {
+    // A strategy that loses the pod on one step, as a lost exec record or a deleted pod would.
+    class LosingPods extends LocalPods {
+      override async runProcess(...args: Parameters<LocalPods['runProcess']>) {
+        if (args[1].script?.content.includes('lose-me')) throw new InfrastructureError('pod p is gone; the exit code is lost');
+        return super.runProcess(...args);
+      }
+    }
+    const r = await runWorkflow(
+      wf(`jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - id: lost
+        run: echo lose-me
+        continue-on-error: true
+      - run: echo next
+      - if: always()
+        run: echo cleanup
+`),
+      { pods: new LosingPods() },
+    );
+    expect(r.step('j', 'lost')).toMatchObject({ outcome: 'failure', conclusion: 'failure', error: expect.stringContaining('exit code is lost') });
+    expect(r.step('j', 'Run echo next').conclusion).toBe('skipped');
+    expect(r.logs.some((l) => l.endsWith('| cleanup'))).toBe(true);
+    expect(r.job('j')).toMatchObject({ result: 'failure', error: expect.stringContaining('kact could not run a step: Run echo lose-me: pod p is gone') });
   });
 
   it('prepends GITHUB_PATH entries for later steps', async () => {

@@ -21,7 +21,7 @@ export class LocalPods implements JobBackend, StepStrategy {
     const root = await mkdtemp(join(tmpdir(), 'kact-pod-'));
     for (const p of PREFIXES) await mkdir(join(root, p), { recursive: true });
     this.roots.set(request.name, root);
-    const services = Object.fromEntries(request.services.map((s) => [s.id, { container: s.container.name, ports: Object.fromEntries((s.container.ports ?? []).map((p) => [String(p), String(p)])) }]));
+    const services = Object.fromEntries(request.services.map((s) => [s.id, { container: s.container.name, host: 'localhost', ports: Object.fromEntries((s.container.ports ?? []).map((p) => [String(p), String(p)])) }]));
     return { name: request.name, namespace: 'test', mainContainer: request.main.name, services };
   }
 

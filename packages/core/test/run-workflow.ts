@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadWorkflows } from '@kact/model';
-import { ActionStore, Cancellation, defaultPlatforms, githubContext, plan, runPlan, type RunEvents, type RunResult } from '../src/index.js';
+import { ActionStore, Cancellation, githubContext, plan, runPlan, type ContainerSelection, type RunEvents, type RunResult } from '../src/index.js';
 import { LocalPods } from './local-pod.js';
 
 export interface Ran {
@@ -18,7 +18,7 @@ export interface Ran {
 /** Writes a repository, plans its workflows for `push` and runs them on local "pods". */
 export async function runWorkflow(
   files: Record<string, string>,
-  options: { secrets?: Record<string, string>; cancelAfterMs?: number; event?: string; debug?: boolean; actionsUrl?: string } = {},
+  options: { secrets?: Record<string, string>; cancelAfterMs?: number; event?: string; debug?: boolean; actionsUrl?: string; pods?: LocalPods } = {},
 ): Promise<Ran> {
   const repoRoot = mkdtempSync(join(tmpdir(), 'kact-repo-'));
   for (const [path, text] of Object.entries(files)) {
@@ -35,9 +35,10 @@ export async function runWorkflow(
     inputs: {},
     env: {},
   };
-  const platforms = defaultPlatforms();
-  const planned = plan(workflows, { event, contexts, platforms });
-  const pods = new LocalPods();
+  // Every job runs on the host here: the image is only a name.
+  const containers: ContainerSelection = { name: 'local-test', hint: 'map it', select: (labels) => (labels.some((l) => l.startsWith('ubuntu')) ? { image: 'local' } : undefined) };
+  const planned = plan(workflows, { event, contexts, containers });
+  const pods = options.pods ?? new LocalPods();
   const logs: string[] = [];
   const info: string[] = [];
   const events: RunEvents = {
@@ -50,7 +51,7 @@ export async function runWorkflow(
   const result = await runPlan(
     planned,
     { backend: pods, strategy: pods, actions, events },
-    { repoRoot, debug: options.debug ?? false, actCompat: false, contexts, secrets, event, concurrentJobs: 4, platforms },
+    { repoRoot, debug: options.debug ?? false, actCompat: false, contexts, secrets, jobSecrets: secrets, event, concurrentJobs: 4, containers },
     cancellation,
   );
   const job = (name: string) => {

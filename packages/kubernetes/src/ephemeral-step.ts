@@ -1,10 +1,10 @@
-import { PatchStrategy, setHeaderOptions, type V1Container, type V1EnvVar, type V1EphemeralContainer, type V1Pod, type V1SecurityContext } from '@kubernetes/client-node';
-import { InfrastructureError } from '@kact/core';
+import { PatchStrategy, setHeaderOptions, type V1Container, type V1EnvVar, type V1EphemeralContainer, type V1Pod, type V1SecurityContext, type V1VolumeMount } from '@kubernetes/client-node';
+import { InfrastructureError, objectKey } from '@kact/core';
 import type { KubeConnection } from './connection.js';
 import { isHttpStatus, messageOf } from './connection.js';
 import { readContainerLog } from './container-log.js';
 import { bareContainerId, STOP_SCRIPT } from './container-stop.js';
-import { LABELS, labelValue, objectKey, podVolumeMounts, POD_BUSYBOX } from './pod-builder.js';
+import { LABELS, labelValue, POD_BUSYBOX } from './pod-builder.js';
 import type { PodRef } from './pod-transport.js';
 import { watchPod, watchPodEvents } from './pod-updates.js';
 
@@ -70,6 +70,8 @@ export interface JobPodSpec {
   labels: Record<string, string>;
   shareProcessNamespace: boolean;
   containers: V1Container[];
+  /** The shared volumes as the pod's containers mount them (subPaths included). */
+  volumeMounts: V1VolumeMount[];
 }
 
 export interface StepContainerSettings {
@@ -125,6 +127,7 @@ export class StepContainers {
         labels: p.metadata?.labels ?? {},
         shareProcessNamespace: p.spec?.shareProcessNamespace === true,
         containers: p.spec?.containers ?? [],
+        volumeMounts: p.spec?.containers?.[0]?.volumeMounts ?? [],
       }));
       spec.catch(() => this.specs.delete(key));
       this.specs.set(key, spec);
@@ -156,7 +159,7 @@ export class StepContainers {
         ...(spec.workingDir ? { workingDir: spec.workingDir } : {}),
         env: [...(spec.envRefs ?? []), ...envFromKeys],
         ...(secret ? { envFrom: [{ secretRef: { name: secret } }] } : {}),
-        volumeMounts: podVolumeMounts(),
+        volumeMounts: podSpec.volumeMounts,
         ...(spec.securityContext ? { securityContext: spec.securityContext } : {}),
       };
       const patched = await this.addContainer(pod, container);
@@ -360,7 +363,7 @@ export class StepContainers {
       image: main!.image!,
       imagePullPolicy: 'IfNotPresent',
       command: [POD_BUSYBOX, 'sh', '-c', STOP_SCRIPT, 'kact-stop', containerId, String(this.stopGraceSeconds)],
-      volumeMounts: podVolumeMounts(),
+      volumeMounts: podSpec.volumeMounts,
       securityContext: { runAsUser: 0, runAsGroup: 0 },
     });
   }

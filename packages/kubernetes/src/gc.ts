@@ -6,6 +6,8 @@ export interface GcReport {
   pods: string[];
   configMaps: string[];
   secrets: string[];
+  /** Kubernetes Services (of services run as pods of their own). */
+  services: string[];
 }
 
 /**
@@ -15,10 +17,11 @@ export interface GcReport {
 export async function collectGarbage(connection: KubeConnection, runIdAlive: (runId: string) => boolean): Promise<GcReport> {
   const { core, namespace } = connection;
   const labelSelector = `${LABELS.managedBy}=kact`;
-  const [pods, configMaps, secrets] = await Promise.all([
+  const [pods, configMaps, secrets, services] = await Promise.all([
     core.listNamespacedPod({ namespace, labelSelector }),
     core.listNamespacedConfigMap({ namespace, labelSelector }),
     core.listNamespacedSecret({ namespace, labelSelector }),
+    core.listNamespacedService({ namespace, labelSelector }),
   ]);
   const dead = (labels: Record<string, string> | undefined) => {
     const runId = labels?.[LABELS.runId];
@@ -27,7 +30,7 @@ export async function collectGarbage(connection: KubeConnection, runIdAlive: (ru
   const ignoreMissing = (error: unknown) => {
     if (!isHttpStatus(error, 404)) throw error;
   };
-  const report: GcReport = { pods: [], configMaps: [], secrets: [] };
+  const report: GcReport = { pods: [], configMaps: [], secrets: [], services: [] };
   const deletions: Array<Promise<unknown>> = [];
   for (const pod of pods.items) {
     if (!dead(pod.metadata?.labels)) continue;
@@ -46,6 +49,12 @@ export async function collectGarbage(connection: KubeConnection, runIdAlive: (ru
     const name = secret.metadata!.name!;
     report.secrets.push(name);
     deletions.push(core.deleteNamespacedSecret({ name, namespace }).catch(ignoreMissing));
+  }
+  for (const service of services.items) {
+    if (!dead(service.metadata?.labels)) continue;
+    const name = service.metadata!.name!;
+    report.services.push(name);
+    deletions.push(core.deleteNamespacedService({ name, namespace }).catch(ignoreMissing));
   }
   await Promise.all(deletions);
   return report;

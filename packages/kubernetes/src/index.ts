@@ -1,13 +1,14 @@
 export { ClusterUnreachableError, checkReachable, connectToCluster, messageOf, type KubeConnection, type KubeConnectionOptions } from './connection.js';
 export { parseContainerOptions, splitOptionWords, type ContainerOptions } from './docker-options.js';
-export { buildJobPod, jobObjectNames, LABELS, labelValue, objectKey, podVolumeMounts, POD_BUSYBOX, POD_SLOTS, type JobPodResources, type PodBuildSettings } from './pod-builder.js';
+export { buildJobPod, jobLabels, jobObjectNames, LABELS, labelValue, POD_BUSYBOX, POD_SLOTS, type JobPodResources, type PodBuildSettings } from './pod-builder.js';
+export { objectKey } from '@kact/core';
 export { podProgress, type PodProgress } from './pod-progress.js';
 export { PodStartError, waitForPodRunning } from './pod-watch.js';
 export type { ContainerState, ExecIo, ExecResult, PodRef, PodTransport } from './pod-transport.js';
 export { KubeExecTransport, type ExecTransportOptions } from './exec-transport.js';
 export { copyIntoPod, type CopyInOptions } from './copy-in.js';
 export { collectGarbage, type GcReport } from './gc.js';
-export { DEFAULT_TOOLS_IMAGE, KubernetesJobBackend, type JobBackendSettings } from './kubernetes-job-backend.js';
+export { DEFAULT_TOOLS_IMAGE, KubernetesJobBackend, type JobBackendSettings, type JobPodParts } from './kubernetes-job-backend.js';
 export { KUBE_TOKENS, kubernetesBackend } from './kubernetes-module.js';
 export { bashStepRequest, clusterForTests, endTestJob, findTestCluster, KUBE_LOCAL_KUBECONFIG, type ClusterProbe } from './local-cluster.js';
 export { readContainerLog, type LogReadOptions, type LogReadResult } from './container-log.js';

@@ -1,16 +1,26 @@
 import type { V1OwnerReference, V1Pod } from '@kubernetes/client-node';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import type { JobBackend, JobPod, JobPodRequest } from '@kact/core';
+import { KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import type { EnvProvider, FileSharing, JobBackend, JobPod, JobPodRequest, KubeObject, ServiceNetworking, ServicesStarted } from '@kact/core';
+import { ConfigMapEnv } from '@kact/env-configmap';
+import { EmptyDirFiles } from '@kact/files-emptydir';
+import { InPodServices } from '@kact/services-in-pod';
 import type { KubeConnection } from './connection.js';
 import { isHttpStatus, messageOf } from './connection.js';
 import { collectGarbage, type GcReport } from './gc.js';
 import { copyIntoPod, type CopyInOptions } from './copy-in.js';
 import type { PodFileCopy } from './ephemeral-copy-in.js';
-import { buildJobPod, jobObjectNames, LABELS, labelValue } from './pod-builder.js';
+import { buildJobPod, jobLabels, LABELS, labelValue } from './pod-builder.js';
 import type { PodTransport } from './pod-transport.js';
 import { PodStartError, waitForPodRunning } from './pod-watch.js';
 
-export interface JobBackendSettings {
+/** The pluggable parts of a job pod (DI tokens); kact's defaults where none is given. */
+export interface JobPodParts {
+  env?: EnvProvider;
+  volumes?: FileSharing;
+  services?: ServiceNetworking;
+}
+
+export interface JobBackendSettings extends JobPodParts {
   /** Image of the init container that supplies the pod's busybox. */
   toolsImage?: string;
   /** How long a pod may take to run all its containers (image pulls included). */
@@ -23,35 +33,46 @@ export interface JobBackendSettings {
 
 export const DEFAULT_TOOLS_IMAGE = 'kact.local/runner:trixie';
 
-/** Job pods on a Kubernetes cluster: a pod, a ConfigMap with its env and a Secret, created and deleted together. */
+/**
+ * Job pods on a Kubernetes cluster: the services (as the ServiceNetworking runs them), then the
+ * objects the pod reads (env, the job's Secret), then the pod; all deleted together.
+ */
 export class KubernetesJobBackend implements JobBackend {
+  private readonly env: EnvProvider;
+  private readonly volumes: FileSharing;
+  private readonly services: ServiceNetworking;
+  private readonly objects: KubernetesObjectApi;
+
   constructor(
     private readonly connection: KubeConnection,
     private readonly transport: PodTransport,
     private readonly settings: JobBackendSettings = {},
-  ) {}
+  ) {
+    this.env = settings.env ?? new ConfigMapEnv();
+    this.volumes = settings.volumes ?? new EmptyDirFiles();
+    this.services = settings.services ?? new InPodServices();
+    this.objects = KubernetesObjectApi.makeApiClient(connection.config);
+  }
 
   async startJob(request: JobPodRequest, signal: AbortSignal): Promise<JobPod> {
     const { core, namespace } = this.connection;
-    const resources = buildJobPod(request, { namespace, toolsImage: this.settings.toolsImage ?? DEFAULT_TOOLS_IMAGE });
-    for (const warning of resources.warnings) this.settings.warn?.(`${request.name}: ${warning}`);
     const ref = { name: request.name, namespace };
     try {
-      // Env and secrets first: the containers reference them and would fail to start without them.
-      await Promise.all([
-        core.createNamespacedConfigMap({ namespace, body: resources.configMap }),
-        core.createNamespacedSecret({ namespace, body: resources.secret }),
-        resources.pullSecret ? core.createNamespacedSecret({ namespace, body: resources.pullSecret }) : undefined,
-      ]);
+      const started = await this.services.start({ runId: request.runId, podName: request.name, namespace, labels: jobLabels(request) }, request.services, signal);
+      const resources = buildJobPod(request, { namespace, toolsImage: this.settings.toolsImage ?? DEFAULT_TOOLS_IMAGE, env: this.env, files: this.volumes }, started);
+      const warnings = [...resources.warnings, ...(started.warnings ?? [])];
+      for (const warning of warnings) this.settings.warn?.(`${request.name}: ${warning}`);
+      // The objects first: the containers reference them and would fail to start without them.
+      await Promise.all(resources.objects.map((object) => this.objects.create(object)));
       const created = await core.createNamespacedPod({ namespace, body: resources.pod });
-      // Owner references make the cluster delete ConfigMap and Secret with the pod, even if kact dies.
-      const owned = this.adoptObjects(created, resources.pullSecret !== undefined);
+      // Owner references make the cluster delete them with the pod, even if kact dies.
+      const owned = this.adoptObjects(created, resources.objects);
       const running = await waitForPodRunning(this.connection, created, {
         signal,
         ...(this.settings.startTimeoutMs ? { timeoutMs: this.settings.startTimeoutMs } : {}),
       });
       await owned;
-      return toJobPod(request, running, resources.warnings);
+      return toJobPod(request, running, started, warnings);
     } catch (error) {
       await this.stopJob(ref).catch(() => undefined);
       if (error instanceof PodStartError) throw new PodStartError(`job pod ${request.name}: ${error.message}`);
@@ -66,18 +87,18 @@ export class KubernetesJobBackend implements JobBackend {
 
   async stopJob(pod: Pick<JobPod, 'name' | 'namespace'>): Promise<void> {
     const { core } = this.connection;
-    const names = jobObjectNames(pod.name);
     const namespace = pod.namespace;
-    const ignoreMissing = (error: unknown) => {
-      if (!isHttpStatus(error, 404)) throw error;
+    const labelSelector = `${LABELS.pod}=${labelValue(pod.name)}`;
+    // Missing is fine (idempotent), and so is forbidden: kact cannot have created what it may not list.
+    const ignoreGone = (error: unknown) => {
+      if (!isHttpStatus(error, 404) && !isHttpStatus(error, 403)) throw error;
     };
     await Promise.all([
-      core.deleteNamespacedPod({ name: names.pod, namespace, gracePeriodSeconds: 0 }).catch(ignoreMissing),
-      core.deleteNamespacedConfigMap({ name: names.configMap, namespace }).catch(ignoreMissing),
-      core.deleteNamespacedSecret({ name: names.secret, namespace }).catch(ignoreMissing),
-      core.deleteNamespacedSecret({ name: names.pullSecret, namespace }).catch(ignoreMissing),
-      // Per-step Secrets of step containers (normally deleted as each step starts).
-      core.deleteCollectionNamespacedSecret({ namespace, labelSelector: `${LABELS.pod}=${labelValue(pod.name)}` }).catch(ignoreMissing),
+      core.deleteNamespacedPod({ name: pod.name, namespace, gracePeriodSeconds: 0 }).catch(ignoreGone),
+      // The job's Secrets (its own, the pull secret, per-step ones) and env objects carry the pod's label.
+      core.deleteCollectionNamespacedSecret({ namespace, labelSelector }).catch(ignoreGone),
+      core.deleteCollectionNamespacedConfigMap({ namespace, labelSelector }).catch(ignoreGone),
+      this.services.stop({ podName: pod.name, namespace }),
     ]);
   }
 
@@ -86,26 +107,23 @@ export class KubernetesJobBackend implements JobBackend {
     return collectGarbage(this.connection, runIdAlive);
   }
 
-  private async adoptObjects(pod: V1Pod, pullSecret: boolean): Promise<void> {
-    const { core, namespace } = this.connection;
-    const names = jobObjectNames(pod.metadata!.name!);
-    const owner: V1OwnerReference = { apiVersion: 'v1', kind: 'Pod', name: names.pod, uid: pod.metadata!.uid!, blockOwnerDeletion: false };
-    const body = { metadata: { ownerReferences: [owner] } };
-    const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-    await Promise.all([
-      core.patchNamespacedConfigMap({ name: names.configMap, namespace, body }, merge),
-      core.patchNamespacedSecret({ name: names.secret, namespace, body }, merge),
-      pullSecret ? core.patchNamespacedSecret({ name: names.pullSecret, namespace, body }, merge) : undefined,
-    ]);
+  private async adoptObjects(pod: V1Pod, objects: KubeObject[]): Promise<void> {
+    const owner: V1OwnerReference = { apiVersion: 'v1', kind: 'Pod', name: pod.metadata!.name!, uid: pod.metadata!.uid!, blockOwnerDeletion: false };
+    await Promise.all(
+      objects.map((object) =>
+        this.objects.patch(
+          { apiVersion: object.apiVersion, kind: object.kind, metadata: { name: object.metadata.name, namespace: pod.metadata!.namespace!, ownerReferences: [owner] } },
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          PatchStrategy.MergePatch,
+        ),
+      ),
+    );
   }
 }
 
-function toJobPod(request: JobPodRequest, pod: V1Pod, warnings: string[]): JobPod {
-  const services: JobPod['services'] = {};
-  for (const service of request.services) {
-    // Same pod, same network namespace: a service's port is reachable on localhost at the same number.
-    const ports = Object.fromEntries((service.container.ports ?? []).map((p) => [String(p), String(p)]));
-    services[service.id] = { container: service.container.name, ports };
-  }
-  return { name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, mainContainer: request.main.name, services, warnings };
+function toJobPod(request: JobPodRequest, pod: V1Pod, services: ServicesStarted, warnings: string[]): JobPod {
+  return { name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, mainContainer: request.main.name, services: services.endpoints, warnings };
 }

@@ -1,10 +1,10 @@
 import { ContainerModule } from 'inversify';
-import { TOKENS } from '@kact/core';
+import { TOKENS, type EnvProvider, type FileSharing, type ServiceNetworking } from '@kact/core';
 import { connectToCluster, type KubeConnection, type KubeConnectionOptions } from './connection.js';
 import type { PodFileCopy } from './ephemeral-copy-in.js';
 import { StepContainers } from './ephemeral-step.js';
 import { KubeExecTransport } from './exec-transport.js';
-import { KubernetesJobBackend, type JobBackendSettings } from './kubernetes-job-backend.js';
+import { KubernetesJobBackend, type JobBackendSettings, type JobPodParts } from './kubernetes-job-backend.js';
 
 /** Tokens for what plugins may need from the Kubernetes backend (`Symbol.for`: equal across package copies). */
 export const KUBE_TOKENS = {
@@ -23,7 +23,8 @@ export const KUBE_TOKENS = {
 
 /**
  * The Kubernetes backend as an inversify module: JobBackend, the cluster connection and the pod
- * transport step strategies build on. The composition root (the CLI) passes the cluster options.
+ * transport step strategies build on. The composition root (the CLI) passes the cluster options
+ * and binds the EnvProvider, FileSharing and ServiceNetworking the JobBackend builds pods with.
  */
 export function kubernetesBackend(options: KubeConnectionOptions & JobBackendSettings & { connection?: KubeConnection } = {}): ContainerModule {
   return new ContainerModule(({ bind }) => {
@@ -36,7 +37,13 @@ export function kubernetesBackend(options: KubeConnectionOptions & JobBackendSet
     bind(TOKENS.JobBackend)
       .toDynamicValue((context) => {
         const files = context.get<PodFileCopy>(KUBE_TOKENS.PodFileCopy, { optional: true });
-        return new KubernetesJobBackend(connection, transport, { ...options, ...(files ? { files } : {}) });
+        // Unbound: the backend's defaults (a ConfigMap, emptyDirs, services in the pod).
+        const parts: JobPodParts = {
+          env: context.get<EnvProvider>(TOKENS.EnvProvider, { optional: true }),
+          volumes: context.get<FileSharing>(TOKENS.FileSharing, { optional: true }),
+          services: context.get<ServiceNetworking>(TOKENS.ServiceNetworking, { optional: true }),
+        };
+        return new KubernetesJobBackend(connection, transport, { ...options, ...parts, ...(files ? { files } : {}) });
       })
       .inSingletonScope();
   });

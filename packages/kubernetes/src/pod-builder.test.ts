@@ -1,27 +1,35 @@
 import { describe, expect, it } from 'vitest';
-import { POD_PATHS, type JobPodRequest } from '@kact/core';
-import { buildJobPod, labelValue, objectKey, POD_BUSYBOX } from './pod-builder.js';
+import { objectKey, POD_PATHS, type FileSharing, type JobPodRequest, type KubeObject } from '@kact/core';
+import { buildJobPod, labelValue, POD_BUSYBOX, type PodBuildSettings } from './pod-builder.js';
 
 const request = (): JobPodRequest => ({
   runId: 'run-1',
   name: 'kact-run-1-build',
   labels: { 'kact.dev/job': 'build', 'kact.dev/workflow': 'CI / main.yml' },
   main: { name: 'runner', image: 'kact.local/runner:trixie', env: { CI: 'true', QUOTED: `a "b" $(c)` }, secretEnv: { TOKEN: 'token' }, keepAlive: true, options: '--cpus 2 --network host' },
-  services: [{ id: 'redis', container: { name: 'svc-redis', image: 'redis:7', env: { 'odd name': 'x' }, ports: [6379], keepAlive: false, args: ['redis-server', '--save', ''] } }],
+  services: [{ id: 'redis', ports: [{ published: 6379, container: 6379 }], container: { name: 'svc-redis', image: 'redis:7', env: { 'odd name': 'x' }, ports: [6379], keepAlive: false, args: ['redis-server', '--save', ''] } }],
   extra: [],
   secrets: { token: 's3cr3t' },
 });
 
+const build = (r: JobPodRequest, more: Partial<PodBuildSettings> = {}) => buildJobPod(r, { namespace: 'ci', toolsImage: 'kact.local/runner:trixie', ...more });
+const objectOf = (objects: KubeObject[], kind: string, suffix: string) => objects.find((o) => o.kind === kind && o.metadata.name.endsWith(suffix))!;
+
 describe('buildJobPod', () => {
-  const built = buildJobPod(request(), { namespace: 'ci', toolsImage: 'kact.local/runner:trixie' });
+  const built = build(request());
+  const configMap = objectOf(built.objects, 'ConfigMap', '-env');
+  const secret = objectOf(built.objects, 'Secret', '-secrets');
   const spec = built.pod.spec!;
   const [runner, redis] = spec.containers;
 
   it('labels every object with the run and job', () => {
-    for (const obj of [built.pod, built.configMap, built.secret]) {
-      expect(obj.metadata).toMatchObject({ namespace: 'ci', labels: { 'kact.dev/run-id': 'run-1', 'kact.dev/job': 'build', 'app.kubernetes.io/managed-by': 'kact', 'kact.dev/workflow': 'CI-main.yml' } });
+    for (const obj of [built.pod, configMap, secret]) {
+      expect(obj.metadata).toMatchObject({
+        namespace: 'ci',
+        labels: { 'kact.dev/run-id': 'run-1', 'kact.dev/job': 'build', 'app.kubernetes.io/managed-by': 'kact', 'kact.dev/workflow': 'CI-main.yml', 'kact.dev/pod': 'kact-run-1-build' },
+      });
     }
-    expect([built.pod.metadata!.name, built.configMap.metadata!.name, built.secret.metadata!.name]).toEqual(['kact-run-1-build', 'kact-run-1-build-env', 'kact-run-1-build-secrets']);
+    expect([built.pod.metadata!.name, configMap.metadata.name, secret.metadata.name]).toEqual(['kact-run-1-build', 'kact-run-1-build-env', 'kact-run-1-build-secrets']);
   });
 
   it('sets the pod-level policies', () => {
@@ -36,10 +44,34 @@ describe('buildJobPod', () => {
     expect(spec.initContainers![0]!.volumeMounts).toEqual([{ name: 'kact-runtime', mountPath: POD_PATHS.runtime }]);
   });
 
-  it('mounts the tool cache from a PersistentVolumeClaim when one is named (--tool-cache-pvc)', () => {
-    const withClaim = buildJobPod({ ...request(), toolCacheClaim: 'tool-cache' }, { namespace: 'ci', toolsImage: 'kact.local/runner:trixie' }).pod.spec!;
-    expect(withClaim.volumes!.find((v) => v.persistentVolumeClaim)).toEqual({ name: 'kact-tool-cache', persistentVolumeClaim: { claimName: 'tool-cache' } });
-    expect(withClaim.volumes!.filter((v) => v.emptyDir)).toHaveLength(4);
+  it('takes each volume, and the folder of it to mount, from the FileSharing', () => {
+    const files: FileSharing = {
+      name: 'test',
+      volume: (path, job) => (path === 'toolCache' ? { source: { persistentVolumeClaim: { claimName: 'tools' } }, subPath: `${job.jobId}/tools` } : { source: { emptyDir: {} } }),
+    };
+    const spec = build(request(), { files }).pod.spec!;
+    expect(spec.volumes!.find((v) => v.persistentVolumeClaim)).toEqual({ name: 'kact-tool-cache', persistentVolumeClaim: { claimName: 'tools' } });
+    expect(spec.volumes!.filter((v) => v.emptyDir)).toHaveLength(4);
+    for (const c of spec.containers) expect(c.volumeMounts!.find((m) => m.name === 'kact-tool-cache')).toEqual({ name: 'kact-tool-cache', mountPath: POD_PATHS.toolCache, subPath: 'build/tools' });
+  });
+
+  it("places the pod as the ContainerSelection chose, the runner class's resources on the main container only", () => {
+    const placement = {
+      nodeSelector: { pool: 'ci' },
+      tolerations: [{ key: 'ci', operator: 'Exists', effect: 'NoSchedule' }],
+      resources: { requests: { cpu: '500m' }, limits: { memory: '1Gi', cpu: '4' } },
+      runtimeClassName: 'gvisor',
+      serviceAccountName: 'runner',
+    };
+    const spec = build({ ...request(), placement }).pod.spec!;
+    expect(spec).toMatchObject({ nodeSelector: { pool: 'ci' }, tolerations: placement.tolerations, runtimeClassName: 'gvisor', serviceAccountName: 'runner', automountServiceAccountToken: true });
+    // --cpus 2 of the job's options wins over the class's limit.
+    expect(spec.containers[0]!.resources).toEqual({ requests: { cpu: '500m' }, limits: { memory: '1Gi', cpu: '2000m' } });
+    expect(spec.containers[1]!.resources).toBeUndefined();
+  });
+
+  it('creates no Secret when the job has no secret values', () => {
+    expect(build({ ...request(), secrets: {} }).objects.map((o) => o.kind)).toEqual(['ConfigMap']);
   });
 
   it('keeps keepAlive containers alive with the pod busybox, services keep their entrypoint', () => {
@@ -54,8 +86,8 @@ describe('buildJobPod', () => {
       { name: 'QUOTED', valueFrom: { configMapKeyRef: { name: 'kact-run-1-build-env', key: 'runner.QUOTED' } } },
       { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'kact-run-1-build-secrets', key: 'token', optional: true } } },
     ]);
-    expect(built.configMap.data).toEqual({ 'runner.CI': 'true', 'runner.QUOTED': `a "b" $(c)`, [objectKey('svc-redis.odd name')]: 'x' });
-    expect(built.secret.stringData).toEqual({ token: 's3cr3t' });
+    expect(configMap.data).toEqual({ 'runner.CI': 'true', 'runner.QUOTED': `a "b" $(c)`, [objectKey('svc-redis.odd name')]: 'x' });
+    expect(secret.stringData).toEqual({ token: 's3cr3t' });
     expect(JSON.stringify(built.pod)).not.toContain('s3cr3t');
     expect(JSON.stringify(built.pod)).not.toContain('$(c)');
   });
@@ -63,7 +95,7 @@ describe('buildJobPod', () => {
   it("turns a service's Docker health check into a readiness probe run with /bin/sh", () => {
     const withHealth = request();
     withHealth.services[0]!.container.options = '--health-cmd "redis-cli ping" --health-interval 5s --health-timeout 2s --health-retries 4 --health-start-period 10s';
-    const service = buildJobPod(withHealth, { namespace: 'ci', toolsImage: 'tools' }).pod.spec!.containers[1]!;
+    const service = build(withHealth).pod.spec!.containers[1]!;
     expect(service.readinessProbe).toEqual({ exec: { command: ['/bin/sh', '-c', 'redis-cli ping'] }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 6 });
     expect(redis!.readinessProbe).toBeUndefined();
   });
@@ -74,9 +106,10 @@ describe('buildJobPod', () => {
 
   it('adds a pull secret for registry credentials', () => {
     const r = { ...request(), imagePullCredentials: [{ server: 'ghcr.io', username: 'u', password: 'p' }] };
-    const b = buildJobPod(r, { namespace: 'ci', toolsImage: 'x' });
+    const b = build(r);
     expect(b.pod.spec!.imagePullSecrets).toEqual([{ name: 'kact-run-1-build-pull' }]);
-    expect(JSON.parse(b.pullSecret!.stringData!['.dockerconfigjson']!)).toEqual({ auths: { 'ghcr.io': { username: 'u', password: 'p', auth: 'dTpw' } } });
+    const pull = objectOf(b.objects, 'Secret', '-pull') as KubeObject & { stringData: Record<string, string> };
+    expect(JSON.parse(pull.stringData['.dockerconfigjson']!)).toEqual({ auths: { 'ghcr.io': { username: 'u', password: 'p', auth: 'dTpw' } } });
   });
 });
 

@@ -1,12 +1,14 @@
-import type { V1ConfigMap, V1Container, V1EnvVar, V1Pod, V1Probe, V1Secret, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import { POD_PATHS, type ContainerRequest, type JobPodRequest } from '@kact/core';
-import { parseContainerOptions, type HealthCheck } from './docker-options.js';
+import type { V1Container, V1EnvVar, V1Pod, V1Probe, V1ResourceRequirements, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import { objectKey, POD_PATHS, type ContainerRequest, type EnvProvider, type FileSharing, type JobPodRequest, type KubeObject, type PodPlacement, type ServicesStarted, type SharedPath } from '@kact/core';
+import { ConfigMapEnv } from '@kact/env-configmap';
+import { EmptyDirFiles } from '@kact/files-emptydir';
+import { parseContainerOptions, type ContainerOptions, type HealthCheck } from './docker-options.js';
 
 export const LABELS = {
   runId: 'kact.dev/run-id',
   job: 'kact.dev/job',
   managedBy: 'app.kubernetes.io/managed-by',
-  /** On objects that belong to one job pod but are created while it runs (per-step Secrets): deleted with it. */
+  /** On the job pod and every object that belongs to it (its env, Secrets, per-step Secrets): deleted with it. */
   pod: 'kact.dev/pod',
 } as const;
 
@@ -20,34 +22,31 @@ export interface PodBuildSettings {
   namespace: string;
   /** Image the init container runs: it must have /bin/sh, and /bin/busybox (static) to copy. */
   toolsImage: string;
+  /** How the static env reaches the containers; default: a ConfigMap. */
+  env?: EnvProvider;
+  /** The volumes behind the shared paths; default: emptyDirs. */
+  files?: FileSharing;
 }
 
 export interface JobPodResources {
   pod: V1Pod;
-  configMap: V1ConfigMap;
-  secret: V1Secret;
-  /** Present when the request carries registry credentials. */
-  pullSecret?: V1Secret;
+  /** Created before the pod (in this order) and deleted with it: env objects, the job's Secret, the pull secret. */
+  objects: KubeObject[];
   warnings: string[];
 }
 
 /** Names of the objects that belong to a job pod (deleted together). */
 export function jobObjectNames(podName: string) {
-  return { pod: podName, configMap: `${podName}-env`, secret: `${podName}-secrets`, pullSecret: `${podName}-pull` };
+  return { pod: podName, secret: `${podName}-secrets`, pullSecret: `${podName}-pull` };
 }
 
-const VOLUMES: Array<{ name: string; path: string }> = [
-  { name: 'kact-workspace', path: POD_PATHS.workspace },
-  { name: 'kact-temp', path: POD_PATHS.temp },
-  { name: 'kact-tool-cache', path: POD_PATHS.toolCache },
-  { name: 'kact-home', path: POD_PATHS.home },
-  { name: 'kact-runtime', path: POD_PATHS.runtime },
+const VOLUMES: Array<{ name: string; path: SharedPath }> = [
+  { name: 'kact-workspace', path: 'workspace' },
+  { name: 'kact-temp', path: 'temp' },
+  { name: 'kact-tool-cache', path: 'toolCache' },
+  { name: 'kact-home', path: 'home' },
+  { name: 'kact-runtime', path: 'runtime' },
 ];
-
-/** The pod's shared volumes as every container mounts them (ephemeral step containers too). */
-export function podVolumeMounts(): V1VolumeMount[] {
-  return VOLUMES.map((v) => ({ name: v.name, mountPath: v.path }));
-}
 
 /**
  * Puts the static busybox into the runtime volume. If the tools image has no busybox, a stand-in
@@ -65,35 +64,42 @@ const INIT_SCRIPT = [
   `chmod 1777 ${POD_PATHS.runtime}/steps ${POD_SLOTS}`,
 ].join('\n');
 
-/** Builds the pod, its env ConfigMap and its Secret for a job. Pure: no API calls. */
-export function buildJobPod(request: JobPodRequest, settings: PodBuildSettings): JobPodResources {
+/**
+ * Builds the pod and the objects it reads for a job: the containers (main, the services the
+ * ServiceNetworking keeps in the pod, the strategy's extras), their env as the EnvProvider
+ * delivers it, the volumes the FileSharing chooses and the ContainerSelection's placement.
+ * Pure: no API calls.
+ */
+export function buildJobPod(request: JobPodRequest, settings: PodBuildSettings, services: Pick<ServicesStarted, 'inPod' | 'hostAliases'> = servicesInThePod(request)): JobPodResources {
+  const env = settings.env ?? new ConfigMapEnv();
+  const files = settings.files ?? new EmptyDirFiles();
   const names = jobObjectNames(request.name);
   const warnings: string[] = [];
   const labels = jobLabels(request);
   const metadata = (name: string) => ({ name, namespace: settings.namespace, labels });
-  const configData: Record<string, string> = {};
   const secretData: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.secrets)) secretData[objectKey(name)] = value;
 
-  const mounts = podVolumeMounts();
+  const volumeJob = { runId: request.runId, podName: request.name, jobId: labels[LABELS.job]! };
+  const volumes = VOLUMES.map((v) => ({ ...v, ...files.volume(v.path, volumeJob) }));
+  const mounts: V1VolumeMount[] = volumes.map((v) => ({ name: v.name, mountPath: POD_PATHS[v.path], ...(v.subPath ? { subPath: v.subPath } : {}) }));
+  const all = [request.main, ...services.inPod.map((s) => s.container), ...request.extra];
+  const parsed = all.map((container) => ({ container, options: parseContainerOptions(container.options) }));
+  const delivery = env.deliver(
+    { podName: request.name, namespace: settings.namespace, labels },
+    parsed.map(({ container, options }) => ({ container: container.name, env: { ...options.env, ...container.env } })),
+  );
   const containers: V1Container[] = [];
   let hostname: string | undefined;
-  const all = [request.main, ...request.services.map((s) => s.container), ...request.extra];
-  for (const container of all) {
-    const options = parseContainerOptions(container.options);
+  for (const { container, options } of parsed) {
     warnings.push(...options.warnings.map((w) => `${container.name}: ${w}`));
     if (container === request.main && options.hostname) hostname = options.hostname;
     else if (options.hostname) warnings.push(`${container.name}: --hostname only applies to the job container; ignored`);
-    const env: V1EnvVar[] = [];
-    for (const [name, value] of Object.entries({ ...options.env, ...container.env })) {
-      const key = objectKey(`${container.name}.${name}`);
-      configData[key] = value;
-      // valueFrom, not value: Kubernetes would expand `$(NAME)` inside inline values.
-      env.push({ name, valueFrom: { configMapKeyRef: { name: names.configMap, key } } });
-    }
+    const env: V1EnvVar[] = [...(delivery.env[container.name] ?? [])];
     for (const [name, secretName] of Object.entries(container.secretEnv ?? {})) {
       env.push({ name, valueFrom: { secretKeyRef: { name: names.secret, key: objectKey(secretName), optional: true } } });
     }
+    const resources = containerResources(container === request.main ? request.placement?.resources : undefined, options);
     containers.push({
       name: container.name,
       image: container.image,
@@ -104,9 +110,7 @@ export function buildJobPod(request: JobPodRequest, settings: PodBuildSettings):
       ports: (container.ports ?? []).map((port) => ({ containerPort: port, protocol: 'TCP' })),
       volumeMounts: mounts,
       ...(options.health ? { readinessProbe: readinessProbe(options.health) } : {}),
-      ...(options.memory || options.cpu
-        ? { resources: { limits: { ...(options.memory ? { memory: options.memory } : {}), ...(options.cpu ? { cpu: options.cpu } : {}) } } }
-        : {}),
+      ...(resources ? { resources } : {}),
       securityContext: {
         ...(options.user ? { runAsUser: options.user.uid, ...(options.user.gid !== undefined ? { runAsGroup: options.user.gid } : {}) } : {}),
         ...(options.privileged ? { privileged: true } : {}),
@@ -115,25 +119,12 @@ export function buildJobPod(request: JobPodRequest, settings: PodBuildSettings):
     });
   }
 
-  const aliases = request.services.map((s) => s.id).filter((id) => {
-    const ok = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i.test(id);
-    if (!ok) warnings.push(`service ${id}: not a valid host name; reachable on localhost only`);
-    return ok;
-  });
-  // The tool cache may outlive the job on a PersistentVolumeClaim (`--tool-cache-pvc`); the
-  // rest is the job's own.
-  const volumes: V1Volume[] = VOLUMES.map((v) =>
-    v.path === POD_PATHS.toolCache && request.toolCacheClaim ? { name: v.name, persistentVolumeClaim: { claimName: request.toolCacheClaim } } : { name: v.name, emptyDir: {} },
-  );
-  const pullSecret = request.imagePullCredentials?.length
-    ? {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: metadata(names.pullSecret),
-        type: 'kubernetes.io/dockerconfigjson',
-        stringData: { '.dockerconfigjson': dockerConfigJson(request.imagePullCredentials) },
-      }
+  const pullSecret: KubeObject | undefined = request.imagePullCredentials?.length
+    ? { apiVersion: 'v1', kind: 'Secret', metadata: metadata(names.pullSecret), type: 'kubernetes.io/dockerconfigjson', stringData: { '.dockerconfigjson': dockerConfigJson(request.imagePullCredentials) } }
     : undefined;
+  // No values, no Secret: a SecretProvider whose values stay in the cluster leaves the job's empty.
+  const secret: KubeObject | undefined = Object.keys(secretData).length ? { apiVersion: 'v1', kind: 'Secret', metadata: metadata(names.secret), type: 'Opaque', stringData: secretData } : undefined;
+  const placement = request.placement;
   const pod: V1Pod = {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -141,35 +132,47 @@ export function buildJobPod(request: JobPodRequest, settings: PodBuildSettings):
     spec: {
       restartPolicy: 'Never',
       enableServiceLinks: false,
-      automountServiceAccountToken: false,
+      // A runner class that names a service account wants its token (cloud credentials); kact's own pods need none.
+      automountServiceAccountToken: placement?.serviceAccountName !== undefined,
       terminationGracePeriodSeconds: 1,
       // One PID namespace for the pod: the pause container is PID 1 and reaps orphans (each exec
       // step would otherwise leave a zombie under the sleeper), and step containers, which the
       // API cannot stop, can be signalled from a helper container (see ephemeral-step.ts).
       shareProcessNamespace: true,
       ...(hostname ? { hostname } : {}),
-      ...(aliases.length ? { hostAliases: [{ ip: '127.0.0.1', hostnames: aliases }] } : {}),
+      ...(services.hostAliases.length ? { hostAliases: services.hostAliases } : {}),
       ...(pullSecret ? { imagePullSecrets: [{ name: names.pullSecret }] } : {}),
+      ...(placement?.nodeSelector ? { nodeSelector: placement.nodeSelector } : {}),
+      ...(placement?.tolerations ? { tolerations: placement.tolerations } : {}),
+      ...(placement?.runtimeClassName ? { runtimeClassName: placement.runtimeClassName } : {}),
+      ...(placement?.serviceAccountName ? { serviceAccountName: placement.serviceAccountName } : {}),
       initContainers: [
         {
           name: 'kact-init',
           image: settings.toolsImage,
           imagePullPolicy: 'IfNotPresent',
           command: ['/bin/sh', '-c', INIT_SCRIPT],
-          volumeMounts: [{ name: 'kact-runtime', mountPath: POD_PATHS.runtime }],
+          volumeMounts: mounts.filter((m) => m.mountPath === POD_PATHS.runtime),
         },
       ],
       containers,
-      volumes,
+      volumes: volumes.map((v): V1Volume => ({ name: v.name, ...v.source })),
     },
   };
-  return {
-    pod,
-    configMap: { apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(names.configMap), data: configData },
-    secret: { apiVersion: 'v1', kind: 'Secret', metadata: metadata(names.secret), type: 'Opaque', stringData: secretData },
-    ...(pullSecret ? { pullSecret } : {}),
-    warnings,
-  };
+  return { pod, objects: [...delivery.objects, ...(secret ? [secret] : []), ...(pullSecret ? [pullSecret] : [])], warnings };
+}
+
+/** The default ServiceNetworking's answer, for callers that start no services themselves. */
+function servicesInThePod(request: JobPodRequest): Pick<ServicesStarted, 'inPod' | 'hostAliases'> {
+  const hostnames = request.services.map((s) => s.id);
+  return { inPod: request.services, hostAliases: hostnames.length ? [{ ip: '127.0.0.1', hostnames }] : [] };
+}
+
+/** Requests and limits: the runner class's (main container only), then `--memory` / `--cpus`. */
+function containerResources(base: PodPlacement['resources'], options: ContainerOptions): V1ResourceRequirements | undefined {
+  const limits = { ...base?.limits, ...(options.memory ? { memory: options.memory } : {}), ...(options.cpu ? { cpu: options.cpu } : {}) };
+  if (!base?.requests && Object.keys(limits).length === 0) return undefined;
+  return { ...(base?.requests ? { requests: base.requests } : {}), ...(Object.keys(limits).length ? { limits } : {}) };
 }
 
 /**
@@ -196,12 +199,14 @@ function commandOf(container: ContainerRequest): Pick<V1Container, 'command' | '
   };
 }
 
-function jobLabels(request: JobPodRequest): Record<string, string> {
+/** The labels of a job's pod and of every object that belongs to it. */
+export function jobLabels(request: JobPodRequest): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const [key, value] of Object.entries(request.labels)) labels[key] = labelValue(value);
   labels[LABELS.runId] = labelValue(request.runId);
   labels[LABELS.job] = labelValue(request.labels[LABELS.job] ?? request.name);
   labels[LABELS.managedBy] = 'kact';
+  labels[LABELS.pod] = labelValue(request.name);
   return labels;
 }
 
@@ -210,10 +215,6 @@ export function labelValue(value: string): string {
   return value.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
 }
 
-/** ConfigMap/Secret keys allow [-._a-zA-Z0-9]; other names are hex-encoded so every env name can be stored. */
-export function objectKey(name: string): string {
-  return /^[-._a-zA-Z0-9]+$/.test(name) && name.length <= 253 ? name : `x-${Buffer.from(name, 'utf8').toString('hex')}`;
-}
 
 function dockerConfigJson(credentials: NonNullable<JobPodRequest['imagePullCredentials']>): string {
   const auths: Record<string, { username: string; password: string; auth: string }> = {};

@@ -61,13 +61,13 @@ describe.skipIf(!cluster)('KubernetesJobBackend on the local cluster', () => {
     const t0 = Date.now();
     const pod = await backend.startJob(
       request('svc', {
-        services: [{ id: 'redis', container: { name: 'svc-redis', image: 'redis:7', env: {}, ports: [6379], keepAlive: false, options: '--health-cmd "redis-cli ping" --health-interval 1s --network host' } }],
+        services: [{ id: 'redis', ports: [{ published: 6379, container: 6379 }], container: { name: 'svc-redis', image: 'redis:7', env: {}, ports: [6379], keepAlive: false, options: '--health-cmd "redis-cli ping" --health-interval 1s --network host' } }],
       }),
       new AbortController().signal,
     );
     started.push(pod);
     console.log(`pod start (create → all containers running, runner + redis): ${Date.now() - t0} ms`);
-    expect(pod.services).toEqual({ redis: { container: 'svc-redis', ports: { '6379': '6379' } } });
+    expect(pod.services).toEqual({ redis: { container: 'svc-redis', host: 'localhost', ports: { '6379': '6379' } } });
     // The health check is a readiness probe: the job started once it had passed.
     expect(pod.warnings).toEqual(['svc-redis: option --network is not supported on Kubernetes; ignored']);
     const env = await exec(pod, 'runner', ['/__kact/bin/busybox', 'sh', '-c', 'printf "%s|%s" "$GREETING" "$TOKEN"']);

@@ -12,7 +12,7 @@ const request = (extra: Partial<JobPodRequest> = {}): JobPodRequest => ({
   name: 'kact-r1-build',
   labels: {},
   main: { name: 'job', image: 'node:20', env: { CI: 'true' }, keepAlive: true, options: '--user 1001:1001 --memory 512m --cpus 1 --cap-add NET_ADMIN' },
-  services: [{ id: 'web', container: { name: 'svc-web', image: 'nginx', env: {}, ports: [47113], keepAlive: false } }],
+  services: [{ id: 'web', ports: [{ published: 47113, container: 47113 }], container: { name: 'svc-web', image: 'nginx', env: {}, ports: [47113], keepAlive: false } }],
   extra: [],
   secrets: { TOKEN: 's3cret' },
   ...extra,
@@ -37,9 +37,10 @@ describe('step slots: what the strategy adds to a job pod', () => {
 
   it('keeps the agent key in the job Secret only, and the agent off the ports services use', () => {
     const resources = buildJobPod(slots().plan(request(), { steps: 1 }), { namespace: 'ci', toolsImage: 'tools:1' });
-    const key = resources.secret.stringData![AGENT_KEY_SECRET]!;
+    const secret = resources.objects.find((o) => o.kind === 'Secret') as { stringData: Record<string, string> } | undefined;
+    const key = secret!.stringData[AGENT_KEY_SECRET]!;
     expect(Buffer.from(key, 'base64')).toHaveLength(32);
-    const text = JSON.stringify([resources.pod, resources.configMap]);
+    const text = JSON.stringify([resources.pod, resources.objects.filter((o) => o.kind !== 'Secret')]);
     expect(text).not.toContain(key);
     const agent = resources.pod.spec!.containers.find((c) => c.name === AGENT_CONTAINER)!;
     expect(agent.env).toEqual([{ name: 'KACT_AGENT_KEY', valueFrom: { secretKeyRef: { name: 'kact-r1-build-secrets', key: AGENT_KEY_SECRET, optional: true } } }]);

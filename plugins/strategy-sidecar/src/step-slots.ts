@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { V1Container, V1EphemeralContainer } from '@kubernetes/client-node';
+import type { V1Container, V1EphemeralContainer, V1VolumeMount } from '@kubernetes/client-node';
 import { InfrastructureError, POD_PATHS, type ContainerRequest, type JobPodRequest, type PodPlan } from '@kact/core';
-import { parseContainerOptions, POD_BUSYBOX, podVolumeMounts, POD_SLOTS, STOP_SCRIPT, type KubeConnection, type PodRef, type StepContainers } from '@kact/kubernetes';
+import { parseContainerOptions, POD_BUSYBOX, POD_SLOTS, STOP_SCRIPT, type KubeConnection, type PodRef, type StepContainers } from '@kact/kubernetes';
 import { AgentClient, type AgentReply } from './agent-client.js';
 import { AGENT_SCRIPT } from './step-agent.js';
 import { slotScript } from './sidecar-wrapper.js';
@@ -105,7 +105,7 @@ class PodSlots {
       .podSpec(pod)
       .then((spec) => {
         const template = spec.containers.find((c) => c.name.startsWith(SLOT_PREFIX));
-        return containers.addContainers(pod, names.map((name) => ephemeralSlot(name, this.mainImage, template)));
+        return containers.addContainers(pod, names.map((name) => ephemeralSlot(name, this.mainImage, template, spec.volumeMounts)));
       })
       .then(() => void this.free.push(...names))
       .catch((error: unknown) => {
@@ -116,7 +116,7 @@ class PodSlots {
 }
 
 /** A slot added to the running pod, like the ones it was created with. */
-function ephemeralSlot(name: string, image: string, template: V1Container | undefined): V1EphemeralContainer {
+function ephemeralSlot(name: string, image: string, template: V1Container | undefined, volumeMounts: V1VolumeMount[]): V1EphemeralContainer {
   return {
     name,
     image,
@@ -124,7 +124,7 @@ function ephemeralSlot(name: string, image: string, template: V1Container | unde
     command: [...SLOT_COMMAND, name],
     // The references (secrets as env) the slots created with the pod have.
     env: template?.env ?? [],
-    volumeMounts: podVolumeMounts(),
+    volumeMounts,
     ...(template?.securityContext ? { securityContext: template.securityContext } : {}),
   };
 }

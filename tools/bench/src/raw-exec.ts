@@ -1,4 +1,5 @@
-import { DEFAULT_RUNNER_IMAGE, type JobBackend } from '@kact/core';
+import type { JobBackend } from '@kact/core';
+import { DEFAULT_RUNNER_IMAGE } from '@kact/containers-platforms';
 import { KubeExecTransport, type KubeConnection } from '@kact/kubernetes';
 
 export interface RawExecOptions {

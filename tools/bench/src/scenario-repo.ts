@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Contexts } from '@kact/expressions';
-import { defaultPlatforms, githubContext, plan, readGitInfo, type Plan, type PlatformMap } from '@kact/core';
+import { githubContext, plan, readGitInfo, type ContainerSelection, type Plan } from '@kact/core';
+import { PlatformContainers } from '@kact/containers-platforms';
 import { loadWorkflows } from '@kact/model';
 import { SCENARIOS, type ScenarioName } from './scenarios.js';
 
@@ -10,7 +11,7 @@ import { SCENARIOS, type ScenarioName } from './scenarios.js';
 export interface ScenarioRepo {
   root: string;
   contexts: Contexts;
-  platforms: PlatformMap;
+  containers: ContainerSelection;
   plans: Map<ScenarioName, Plan>;
   remove(): Promise<void>;
 }
@@ -21,7 +22,7 @@ export async function createScenarioRepo(scenarios: readonly ScenarioName[]): Pr
   try {
     const dir = join(root, '.github', 'workflows');
     await mkdir(dir, { recursive: true });
-    const platforms = defaultPlatforms();
+    const containers = new PlatformContainers();
     const git = await readGitInfo(root);
     const contexts: Contexts = {
       github: githubContext({ git, eventName: 'push', event: {} }),
@@ -35,9 +36,9 @@ export async function createScenarioRepo(scenarios: readonly ScenarioName[]): Pr
       const file = join(dir, `${name}.yml`);
       await writeFile(file, SCENARIOS[name].workflow());
       const workflows = await loadWorkflows(file, { repoRoot: root });
-      plans.set(name, plan(workflows, { event: 'push', matrixFilter: {}, contexts, platforms }));
+      plans.set(name, plan(workflows, { event: 'push', matrixFilter: {}, contexts, containers }));
     }
-    return { root, contexts, platforms, plans, remove: () => rm(root, { recursive: true, force: true }) };
+    return { root, contexts, containers, plans, remove: () => rm(root, { recursive: true, force: true }) };
   } catch (err) {
     await rm(root, { recursive: true, force: true });
     throw err;

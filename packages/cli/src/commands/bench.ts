@@ -4,6 +4,7 @@ import { Cancellation } from '@kact/core';
 import { checkReachable } from '@kact/kubernetes';
 import { InputError, isInputError } from '@kact/model';
 import { composeBackend, type ClusterFlags } from '../composition.js';
+import { emptyConfig } from '../config/kact-config.js';
 import { registerRun } from '../run-registry.js';
 
 export interface BenchFlags extends ClusterFlags {
@@ -38,15 +39,17 @@ async function openStrategies(names: string[], flags: BenchFlags): Promise<{ tar
     ...(flags.context ? { context: flags.context } : {}),
     ...(flags.namespace ? { namespace: flags.namespace } : {}),
   };
+  // Scenarios are kact's own repositories: kact's default modules, no config file.
+  const base = { ...cluster, platform: [], cwd: process.cwd(), repoRoot: process.cwd(), config: emptyConfig() };
   const targets: StrategyTarget[] = [];
   const unavailable: UnavailableStrategy[] = [];
   for (const name of names) {
     try {
-      targets.push({ name, ...(await composeBackend({ ...cluster, strategy: name, plugins: [], cwd: process.cwd() })) });
+      targets.push({ name, ...(await composeBackend({ ...base, strategy: name, plugins: [] })) });
     } catch (builtIn) {
       if (!isInputError(builtIn)) throw builtIn;
       try {
-        targets.push({ name, ...(await composeBackend({ ...cluster, strategy: name, plugins: [`@kact/strategy-${name}`], cwd: process.cwd() })) });
+        targets.push({ name, ...(await composeBackend({ ...base, strategy: name, plugins: [`@kact/strategy-${name}`] })) });
       } catch (plugin) {
         unavailable.push({ name, reason: `${messageOf(builtIn)}; ${messageOf(plugin)}` });
       }

@@ -14,12 +14,12 @@ import {
   type Plan,
 } from '@kact/core';
 import { checkReachable } from '@kact/kubernetes';
-import { composeBackend } from '../composition.js';
+import type { Backend } from '../composition.js';
 import { registerRun } from '../run-registry.js';
 import type { RunInputs } from '../run-inputs.js';
 
 export interface ExecuteFlags {
-  strategy: string;
+  strategy?: string;
   plugin: string[];
   concurrentJobs: string;
   json?: string;
@@ -58,21 +58,16 @@ function onSignals(cancellation: Cancellation, say: (text: string) => void): () 
 }
 
 /** `kact run`: runs the plan's jobs as pods and reports; resolves with the exit code. */
-export async function executeRun(inputs: RunInputs, plan: Plan, flags: ExecuteFlags, terminal: Terminal): Promise<number> {
-  const { backend, strategy, connection } = await composeBackend({
-    ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-    ...(flags.context ? { context: flags.context } : {}),
-    ...(flags.namespace ? { namespace: flags.namespace } : {}),
-    strategy: flags.strategy,
-    plugins: flags.plugin,
-    cwd: process.cwd(),
-  });
+export async function executeRun(inputs: RunInputs, plan: Plan, flags: ExecuteFlags, composed: Backend, terminal: Terminal): Promise<number> {
+  const { backend, strategy, connection, containers } = composed;
   const runId = newRunId();
   const forget = registerRun(runId);
   await checkReachable(connection);
+  const secrets = await composed.secrets.load(inputs.secrets);
+  const contexts = { ...inputs.contexts, secrets: { GITHUB_TOKEN: '', ...secrets } };
 
   const masker = new SecretMasker();
-  for (const value of Object.values(inputs.secrets)) masker.add(value);
+  for (const value of Object.values(secrets)) masker.add(value);
   const reporters: RunEvents[] = [
     new ConsoleReporter(terminal.write, { color: terminal.color, tty: terminal.tty, verbose: flags.verbose ?? false, masker, ...(terminal.columns ? { columns: terminal.columns } : {}) }),
   ];
@@ -94,15 +89,15 @@ export async function executeRun(inputs: RunInputs, plan: Plan, flags: ExecuteFl
       { backend, strategy, actions, events: composeReporters(...reporters) },
       {
         runId,
-        ...(flags.toolCachePvc ? { toolCacheClaim: flags.toolCachePvc } : {}),
         repoRoot: inputs.repoRoot,
-        debug: flags.debug || inputs.secrets.ACTIONS_STEP_DEBUG === 'true' || (inputs.contexts.vars as Record<string, string>).ACTIONS_STEP_DEBUG === 'true',
+        debug: flags.debug || secrets.ACTIONS_STEP_DEBUG === 'true' || (inputs.contexts.vars as Record<string, string>).ACTIONS_STEP_DEBUG === 'true',
         actCompat: flags.actCompat === true,
-        contexts: inputs.contexts,
-        secrets: inputs.secrets,
+        contexts,
+        secrets,
+        jobSecrets: composed.secrets.jobSecret(secrets),
         event: inputs.event,
         concurrentJobs: Number.isInteger(concurrentJobs) && concurrentJobs > 0 ? concurrentJobs : 4,
-        platforms: inputs.platforms,
+        containers,
         matrixFilter: inputs.matrixFilter,
       },
       cancellation,

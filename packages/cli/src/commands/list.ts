@@ -4,7 +4,7 @@ import { renderTable } from '../render/table.js';
 
 /** `kact list`: every job with its stage, name, workflow and the events that trigger it. */
 export async function listCommand(flags: CommonFlags): Promise<string> {
-  const { plan } = await readPlan(flags, 'show');
+  const { plan } = await readPlan(flags);
   const rows = plan.jobs.map((j) => [
     String(j.stage),
     j.job.id,

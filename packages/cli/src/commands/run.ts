@@ -1,10 +1,13 @@
 import { parseActionReference, type Step } from '@kact/model';
 import type { Plan, PlannedJob } from '@kact/core';
-import { readPlan, type CommonFlags } from '../run-inputs.js';
+import { composeBackend, type Backend } from '../composition.js';
+import { readKactConfig } from '../config/kact-config.js';
+import { planInputs, readRunInputs, type CommonFlags } from '../run-inputs.js';
 import { executeRun, type ExecuteFlags, type Terminal } from './execute-run.js';
 
 export interface RunFlags extends CommonFlags, ExecuteFlags {
   dryRun: boolean;
+  config?: string;
 }
 
 function describeStep(step: Step, defaultShell: string | undefined): string {
@@ -44,18 +47,33 @@ function describeJob(j: PlannedJob): string[] {
  * prints the plan, stage by stage, with legs, images and steps.
  */
 export async function runCommand(flags: RunFlags, terminal: Terminal): Promise<number> {
-  const { inputs, plan } = await readPlan(flags, 'run');
+  const inputs = await readRunInputs(flags);
+  // Modules and plugins are loaded and checked before anything else, also for --dry-run.
+  const composed = await composeBackend({
+    ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+    ...(flags.context ? { context: flags.context } : {}),
+    ...(flags.namespace ? { namespace: flags.namespace } : {}),
+    ...(flags.strategy ? { strategy: flags.strategy } : {}),
+    ...(flags.toolCachePvc ? { toolCachePvc: flags.toolCachePvc } : {}),
+    plugins: flags.plugin,
+    platform: flags.platform,
+    cwd: process.cwd(),
+    repoRoot: inputs.repoRoot,
+    config: await readKactConfig(inputs.repoRoot, flags.config),
+  });
+  const plan = planInputs(inputs, flags, 'run', composed.containers);
   if (plan.jobs.length === 0) {
     terminal.write(`no workflow in ${inputs.workflowsPath} is triggered by '${inputs.event}'\n`);
     return 0;
   }
-  if (!flags.dryRun) return executeRun(inputs, plan, flags, terminal);
-  terminal.write(`${describePlan(inputs.event, plan)}\n`);
+  if (!flags.dryRun) return executeRun(inputs, plan, flags, composed, terminal);
+  terminal.write(`${describePlan(inputs.event, plan, composed)}\n`);
   return 0;
 }
 
-function describePlan(event: string, plan: Plan): string {
-  const out = [`event ${event}: ${plan.jobs.length} job(s) in ${plan.stages.length} stage(s)`];
+function describePlan(event: string, plan: Plan, composed: Backend): string {
+  const modules = Object.entries(composed.modules).map(([token, name]) => `${token} ${name}`);
+  const out = [`event ${event}: ${plan.jobs.length} job(s) in ${plan.stages.length} stage(s)`, `modules: ${modules.join(', ')}`];
   plan.stages.forEach((stage, i) => {
     out.push('', `stage ${i}`);
     for (const j of stage) out.push(...describeJob(j));

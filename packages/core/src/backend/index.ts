@@ -1,4 +1,10 @@
-export { POD_PATHS } from './pod-paths.js';
+export { POD_PATHS, type PodPaths } from './pod-paths.js';
 export type { ContainerRequest, JobBackend, JobPod, JobPodRequest, RegistryCredentials, ServiceEndpoint, ServiceRequest } from './job-backend.js';
-export { InfrastructureError, type ContainerStepRequest, type PodPlan, type ProcessRequest, type ProcessResult, type StepStrategy } from './step-strategy.js';
-export { TOKENS } from './tokens.js';
+export { InfrastructureError, isInfrastructureError, type ContainerStepRequest, type PodPlan, type ProcessRequest, type ProcessResult, type StepStrategy, type StepStrategyDecorator } from './step-strategy.js';
+export { objectKey, type HostAlias, type KubeObject, type PodEnvVar, type PodPlacement, type PodVolume } from './pod-shapes.js';
+export type { ContainerSelection, RunnerSelection } from './container-selection.js';
+export type { ContainerEnv, EnvDelivery, EnvProvider, JobObjectsRef } from './env-provider.js';
+export type { SecretProvider } from './secret-provider.js';
+export type { FileSharing, SharedPath, VolumeJob } from './file-sharing.js';
+export type { ServiceJob, ServiceNetworking, ServicesStarted } from './service-networking.js';
+export { PLUGIN_CONTRACT_VERSION, SINGLE_BINDING_TOKENS, TOKENS } from './tokens.js';

@@ -1,9 +1,11 @@
+import type { PodPlacement } from './pod-shapes.js';
+
 /** One container of a job pod, as the interpreter asks for it. */
 export interface ContainerRequest {
   /** Unique within the pod, DNS-1123: `runner`, `svc-redis`, `action-2`. */
   name: string;
   image: string;
-  /** Static, non-secret env: delivered through the job's ConfigMap, never inline in the pod spec. */
+  /** Static, non-secret env: delivered by the EnvProvider (the job's ConfigMap by default). */
   env: Record<string, string>;
   /** Names of the job's secrets this container gets as env (values come from the job's Secret). */
   secretEnv?: Record<string, string>;
@@ -26,6 +28,8 @@ export interface ServiceRequest {
   /** The service id from the workflow (`redis`), resolvable as a host name from every container. */
   id: string;
   container: ContainerRequest;
+  /** `ports:` as written: the port steps use (`8080` of `8080:80`) and the container's (`80`). */
+  ports: Array<{ published: number; container: number }>;
 }
 
 export interface RegistryCredentials {
@@ -46,15 +50,21 @@ export interface JobPodRequest {
   services: ServiceRequest[];
   /** Further containers the strategy needs from the start (exec: one per docker action step). */
   extra: ContainerRequest[];
-  /** Secret values for the job's Secret; never placed in the pod spec or a ConfigMap. */
+  /**
+   * Values for the job's Secret (what the SecretProvider keeps there, plus keys a strategy adds);
+   * never placed in the pod spec or a ConfigMap.
+   */
   secrets: Record<string, string>;
   imagePullCredentials?: RegistryCredentials[];
-  /** A PersistentVolumeClaim to mount as the tool cache (kept between runs) instead of an emptyDir. */
-  toolCacheClaim?: string;
+  /** Node placement, resources and service account from the ContainerSelection. */
+  placement?: PodPlacement;
 }
 
 export interface ServiceEndpoint {
+  /** The container (in the job pod) or pod (outside it) the service runs in. */
   container: string;
+  /** Where steps reach it (`<ID>_HOST`): `localhost` inside the job pod, else a name or address. */
+  host: string;
   /** Container port → host port, as `job.services.<id>.ports` shows them. */
   ports: Record<string, string>;
 }

@@ -16,3 +16,6 @@ export const POD_PATHS = {
   /** Actions resolved before the job starts, one folder each (`<owner>/<repo>@<ref>` or `local/<hash>`). */
   actions: '/__kact/actions',
 } as const;
+
+/** The pod's well-known paths, by name. */
+export type PodPaths = typeof POD_PATHS;

@@ -56,6 +56,11 @@ export class InfrastructureError extends Error {
   override name = 'InfrastructureError';
 }
 
+/** An InfrastructureError, also one thrown by a plugin with its own copy of @kact/core. */
+export function isInfrastructureError(err: unknown): err is InfrastructureError {
+  return err instanceof Error && (err as { kind?: unknown }).kind === 'infrastructure';
+}
+
 /**
  * Where and how a step's process runs in the job pod. Plugins bind this token.
  */
@@ -81,6 +86,12 @@ export interface StepStrategy {
    */
   preparePod?(request: JobPodRequest, plan: PodPlan): JobPodRequest;
 }
+
+/**
+ * Wraps the step strategy kact chose (`TOKENS.StepStrategyDecorator`): the result is used in its
+ * place and must keep its guarantees (durable exit codes, cancellation, no secret in the pod spec).
+ */
+export type StepStrategyDecorator = (inner: StepStrategy) => StepStrategy;
 
 /** What is known of a job before its pod starts. */
 export interface PodPlan {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Job, StepsJob, Workflow } from '@kact/model';
 import { plan } from './plan.js';
-import { defaultPlatforms, DEFAULT_RUNNER_IMAGE } from './platforms.js';
+import type { ContainerSelection } from '../backend/container-selection.js';
 
 const location = { file: '.github/workflows/ci.yml', line: 1, column: 1 };
 
@@ -13,7 +13,9 @@ function workflow(file: string, on: string[], jobs: Job[]): Workflow {
   return { file, name: file, on: Object.fromEntries(on.map((e) => [e, null])), env: {}, defaults: {}, jobs, location: { ...location, file } };
 }
 
-const options = { contexts: { github: { event_name: 'push' } }, platforms: defaultPlatforms() };
+const RUNNER_IMAGE = 'runner:test';
+const containers: ContainerSelection = { name: 'test', hint: 'map it', select: (labels) => (labels.some((l) => l.startsWith('ubuntu')) ? { image: RUNNER_IMAGE } : undefined) };
+const options = { contexts: { github: { event_name: 'push' } }, containers };
 
 describe('plan', () => {
   const ci = workflow('.github/workflows/ci.yml', ['push', 'pull_request'], [
@@ -40,8 +42,8 @@ describe('plan', () => {
   it('expands matrix legs with names and per-leg runs-on', () => {
     const test = plan([ci], { ...options, event: 'push' }).jobs.find((j) => j.job.id === 'test')!;
     expect(test.legs).toEqual([
-      { matrix: { node: 18, os: 'ubuntu-latest' }, name: 'test (18, ubuntu-latest)', runsOn: { labels: ['ubuntu-latest'], image: DEFAULT_RUNNER_IMAGE } },
-      { matrix: { node: 20, os: 'ubuntu-latest' }, name: 'test (20, ubuntu-latest)', runsOn: { labels: ['ubuntu-latest'], image: DEFAULT_RUNNER_IMAGE } },
+      { matrix: { node: 18, os: 'ubuntu-latest' }, name: 'test (18, ubuntu-latest)', runsOn: { labels: ['ubuntu-latest'], image: RUNNER_IMAGE } },
+      { matrix: { node: 20, os: 'ubuntu-latest' }, name: 'test (20, ubuntu-latest)', runsOn: { labels: ['ubuntu-latest'], image: RUNNER_IMAGE } },
     ]);
     expect(test.failFast).toBe(true);
   });

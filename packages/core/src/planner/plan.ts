@@ -2,7 +2,8 @@ import { evaluateDeep, type Contexts, type Value } from '@kact/expressions';
 import { InputError, isInputError, type Job, type SourceLocation, type Workflow } from '@kact/model';
 import { isTriggeredBy } from './events.js';
 import { expandMatrix, filterLegs, legDisplayName, type MatrixLeg } from './matrix.js';
-import { resolveRunsOn, type PlatformMap, type RunsOn } from './platforms.js';
+import type { ContainerSelection } from '../backend/container-selection.js';
+import { resolveRunsOn, type RunsOn } from './runs-on.js';
 import { orderInStages } from './stages.js';
 
 export interface PlanOptions {
@@ -14,7 +15,8 @@ export interface PlanOptions {
   matrixFilter?: Record<string, string[]>;
   /** Contexts known before any job runs (github, vars, inputs, secrets, env). */
   contexts: Contexts;
-  platforms: PlatformMap;
+  /** What each leg's runs-on labels run on. */
+  containers: ContainerSelection;
 }
 
 /** One matrix combination of a job, ready to become a pod. */
@@ -73,7 +75,7 @@ function toBoolean(value: Value, fallback: boolean): boolean {
 }
 
 /** Expands one job's matrix and resolves each leg's runs-on; pure given its contexts. */
-export function planLegs(job: Job, contexts: Contexts, platforms: PlatformMap, matrixFilter: Record<string, string[]> = {}): PlannedLeg[] {
+export function planLegs(job: Job, contexts: Contexts, containers: ContainerSelection, matrixFilter: Record<string, string[]> = {}): PlannedLeg[] {
   return locate(job.location, () => {
     const matrix = job.strategy?.matrix === undefined ? undefined : evaluateDeep(job.strategy.matrix, contexts);
     const legs = filterLegs(expandMatrix(matrix), matrixFilter);
@@ -84,7 +86,7 @@ export function planLegs(job: Job, contexts: Contexts, platforms: PlatformMap, m
       const evaluatedName = String(evaluateDeep(rawName, legContexts) ?? job.id);
       const name = named ? evaluatedName : legDisplayName(evaluatedName, leg);
       if (job.kind === 'call') return { matrix: leg, name };
-      return { matrix: leg, name, runsOn: resolveRunsOn(evaluateDeep(job.runsOn, legContexts), platforms) };
+      return { matrix: leg, name, runsOn: resolveRunsOn(evaluateDeep(job.runsOn, legContexts), containers) };
     });
   });
 }
@@ -126,7 +128,7 @@ export function plan(workflows: Workflow[], options: PlanOptions): Plan {
         job,
         needs: job.needs.map((n) => jobKey(workflow, n)),
         stage: 0,
-        legs: deferred ? 'deferred' : planLegs(job, contexts, options.platforms, options.matrixFilter),
+        legs: deferred ? 'deferred' : planLegs(job, contexts, options.containers, options.matrixFilter),
         failFast,
         ...(maxParallel === undefined ? {} : { maxParallel }),
       });

@@ -36,6 +36,11 @@ export interface JobEnvironment {
   posts: PostStep[];
   /** Results of every step run so far, in order, including composite children's parents only. */
   results: StepResult[];
+  /**
+   * Set by the first step that kact's machinery failed (InfrastructureError: a lost pod, no exit
+   * record): the job fails with it, whatever `continue-on-error` says.
+   */
+  infrastructureFailure?: string;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StepsJob } from '@kact/model';
-import { containerPort, dnsLabel, jobPodRequest, registryOf } from './job-pod-request.js';
+import { containerPort, dnsLabel, jobPodRequest, portMapping, registryOf } from './job-pod-request.js';
 
 const location = { file: 'w.yml', line: 1, column: 1 };
 const job = (extra: Partial<StepsJob>): StepsJob => ({ kind: 'steps', id: 'j', needs: [], env: {}, outputs: {}, runsOn: 'ubuntu-latest', services: {}, defaults: {}, steps: [], location, ...extra });
@@ -14,9 +14,19 @@ describe('jobPodRequest', () => {
     expect(withContainer.main).toMatchObject({ name: 'job', image: 'debian:12', env: { CI: 'true', A: '1' }, options: '--user 1000' });
   });
 
-  it('adds a container per service with its container ports', () => {
-    const r = request(job({ services: { 'My-Redis': { image: 'redis:7', env: {}, ports: ['6379:6379', '8080:80/tcp'], volumes: [] } } }));
-    expect(r.services).toEqual([{ id: 'My-Redis', container: { name: 'svc-my-redis', image: 'redis:7', env: {}, ports: [6379, 80], keepAlive: false } }]);
+  it('adds a container per service with its container ports, and the ports as written', () => {
+    const r = request(job({ services: { 'My-Redis': { image: 'redis:7', env: {}, ports: ['6379:6379', '8080:80/tcp', '9000'], volumes: [] } } }));
+    expect(r.services).toEqual([
+      {
+        id: 'My-Redis',
+        ports: [
+          { published: 6379, container: 6379 },
+          { published: 8080, container: 80 },
+          { published: 9000, container: 9000 },
+        ],
+        container: { name: 'svc-my-redis', image: 'redis:7', env: {}, ports: [6379, 80, 9000], keepAlive: false },
+      },
+    ]);
   });
 
   it('keeps secrets out of container env and turns credentials into pull secrets for the right registry', () => {
@@ -35,8 +45,16 @@ describe('helpers', () => {
     ['6379', 6379],
     ['8080:80', 80],
     ['53:53/udp', 53],
+    ['127.0.0.1:8080:80', 80],
     ['nope', undefined],
   ])('containerPort(%s) = %s', (entry, port) => expect(containerPort(entry)).toBe(port));
+  it.each([
+    ['6379', { published: 6379, container: 6379 }],
+    ['8080:80', { published: 8080, container: 80 }],
+    ['127.0.0.1:8080:80/tcp', { published: 8080, container: 80 }],
+    [':80', { published: 80, container: 80 }],
+    ['x:80', { published: 80, container: 80 }],
+  ])('portMapping(%s)', (entry, mapping) => expect(portMapping(entry)).toEqual(mapping));
   it('makes DNS labels', () => expect(dnsLabel('kact-ABC_def--x-')).toBe('kact-abc-def--x'));
   it.each([
     ['redis:7', 'docker.io'],

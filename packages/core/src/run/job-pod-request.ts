@@ -1,13 +1,25 @@
 import { evaluateDeep, toRunnerString, type Contexts, type EvaluationOptions, type Value } from '@kact/expressions';
 import type { ContainerSpec, StepsJob } from '@kact/model';
 import type { ContainerRequest, JobPodRequest, ServiceRequest } from '../backend/job-backend.js';
+import type { PodPlacement } from '../backend/pod-shapes.js';
 import { evaluateStrings } from './step-values.js';
 
-/** The container port of a `ports:` entry (`6379`, `6379:6379`, `8080:80/tcp`). */
-export function containerPort(entry: string): number | undefined {
-  const last = entry.split(':').pop()!.split('/')[0]!;
-  const port = Number(last);
+const asPort = (text: string | undefined) => {
+  const port = Number(text);
   return Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined;
+};
+
+/** The container port of a `ports:` entry (`6379`, `6379:6379`, `8080:80/tcp`, `127.0.0.1:8080:80`). */
+export function containerPort(entry: string): number | undefined {
+  return portMapping(entry)?.container;
+}
+
+/** A `ports:` entry as published port and container port; the container's own when none is published. */
+export function portMapping(entry: string): { published: number; container: number } | undefined {
+  const parts = entry.split('/')[0]!.split(':');
+  const container = asPort(parts.pop());
+  if (container === undefined) return undefined;
+  return { published: (parts.length ? asPort(parts.pop()) : undefined) ?? container, container };
 }
 
 /** The registry host of an image reference, as Docker reads it: `docker.io` without one. */
@@ -27,11 +39,13 @@ function containerSpec(raw: ContainerSpec | string | undefined, contexts: Contex
   const spec = typeof raw === 'string' ? { image: raw, env: {}, ports: [], volumes: [] } : raw;
   const image = toRunnerString(evaluateDeep(spec.image, contexts, options));
   if (!image) return undefined;
-  const ports = (evaluateDeep(spec.ports as Value, contexts, options) as Value[] | null) ?? [];
+  const ports = ((evaluateDeep(spec.ports as Value, contexts, options) as Value[] | null) ?? [])
+    .map((p) => portMapping(toRunnerString(p)))
+    .filter((p): p is { published: number; container: number } => p !== undefined);
   return {
     image,
     env: evaluateStrings(spec.env, contexts, options),
-    ports: ports.map((p) => containerPort(toRunnerString(p))).filter((p): p is number => p !== undefined),
+    ports,
     ...(spec.options ? { options: toRunnerString(evaluateDeep(spec.options, contexts, options)) } : {}),
     credentials: spec.credentials,
   };
@@ -51,6 +65,7 @@ export function jobPodRequest(args: {
   labels: Record<string, string>;
   contexts: Contexts;
   evaluation: EvaluationOptions;
+  placement?: PodPlacement;
 }): JobPodRequest {
   const { job, contexts, evaluation } = args;
   const container = containerSpec(job.container, contexts, evaluation);
@@ -67,11 +82,12 @@ export function jobPodRequest(args: {
     if (!spec) return [];
     return {
       id,
+      ports: spec.ports,
       container: {
         name: `svc-${dnsLabel(id, 50)}`,
         image: spec.image,
         env: spec.env,
-        ports: spec.ports,
+        ports: [...new Set(spec.ports.map((p) => p.container))],
         keepAlive: false,
         ...(spec.options ? { options: spec.options } : {}),
       },
@@ -97,5 +113,6 @@ export function jobPodRequest(args: {
     extra: [],
     secrets: args.secrets,
     ...(credentials.length ? { imagePullCredentials: credentials } : {}),
+    ...(args.placement ? { placement: args.placement } : {}),
   };
 }

@@ -7,6 +7,7 @@ import type { StepsJob } from '@kact/model';
 import type { JobBackend, JobPod } from '../backend/job-backend.js';
 import { POD_PATHS } from '../backend/pod-paths.js';
 import type { StepStrategy } from '../backend/step-strategy.js';
+import type { ContainerSelection } from '../backend/container-selection.js';
 import type { ActionStore } from '../actions/action-store.js';
 import type { PlannedJob, PlannedLeg } from '../planner/plan.js';
 import { SecretMasker } from '../output/secret-masker.js';
@@ -34,11 +35,14 @@ export interface JobRunnerDeps {
 
 export interface JobRunOptions extends StepOptions {
   runId: string;
-  /** `--tool-cache-pvc`: a claim mounted as RUNNER_TOOL_CACHE, kept between runs. */
-  toolCacheClaim?: string;
   /** Run-wide contexts: github, vars, secrets, inputs, and env from --env. */
   contexts: Contexts;
+  /** The run's secret values (masked everywhere). */
   secrets: Record<string, string>;
+  /** What each job's own Secret stores: `SecretProvider.jobSecret(secrets)`. */
+  jobSecrets: Record<string, string>;
+  /** What each leg's runs-on labels run on (legs planned while the run goes, too). */
+  containers: ContainerSelection;
 }
 
 /** One leg of a planned job, with what its `needs` produced. */
@@ -106,7 +110,7 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
   }
   const image = leg.leg.runsOn?.image;
   if (!image) {
-    const error = `no image for runs-on ${JSON.stringify(leg.leg.runsOn?.labels ?? [])}: map a label with -P <label>=<image>`;
+    const error = `no image for runs-on ${JSON.stringify(leg.leg.runsOn?.labels ?? [])}: ${options.containers.hint}`;
     deps.events.jobInfo?.(ref, error);
     return result(ref, leg, { result: 'skipped', error }, started);
   }
@@ -123,12 +127,12 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
       job,
       image,
       jobEnv: defaultJobEnv(github, job.id, options),
-      secrets: options.secrets,
+      secrets: options.jobSecrets,
       labels: { 'kact.dev/job': dnsLabel(job.id) },
       contexts: { ...contexts, env },
       evaluation,
+      ...(leg.leg.runsOn?.placement ? { placement: leg.leg.runsOn.placement } : {}),
     });
-    if (options.toolCacheClaim) request.toolCacheClaim = options.toolCacheClaim;
     const prepared = deps.strategy.preparePod?.(request, { steps: job.steps.length }) ?? request;
     deps.events.jobInfo?.(ref, `starting pod ${name} (${request.main.image}${request.services.length ? ` + ${request.services.map((s) => s.id).join(', ')}` : ''})`);
     pod = await deps.backend.startJob(prepared, jobCancellation.signal);
@@ -150,7 +154,8 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
 
     const outputs = jobOutputs(environment, scope, job.outputs, evaluation);
     const timedOut = jobCancellation.cancelled && !cancellation.cancelled;
-    const conclusion: Conclusion = timedOut ? 'failure' : cancellation.cancelled ? 'cancelled' : scope.status === 'failure' ? 'failure' : 'success';
+    const infrastructure = environment.infrastructureFailure;
+    const conclusion: Conclusion = timedOut || infrastructure ? 'failure' : cancellation.cancelled ? 'cancelled' : scope.status === 'failure' ? 'failure' : 'success';
     return result(
       ref,
       leg,
@@ -159,7 +164,7 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
         outputs,
         steps: environment.results,
         summary: state.summaries.join('\n'),
-        ...(timedOut ? { error: `the job exceeded its timeout of ${timeoutMs / 60_000} minutes` } : {}),
+        ...(timedOut ? { error: `the job exceeded its timeout of ${timeoutMs / 60_000} minutes` } : infrastructure ? { error: `kact could not run a step: ${infrastructure}` } : {}),
       },
       started,
     );

@@ -1,7 +1,6 @@
 import type { Contexts, Value } from '@kact/expressions';
 import type { StepsJob } from '@kact/model';
 import { planLegs, type Plan, type PlannedJob, type PlannedLeg } from '../planner/plan.js';
-import type { PlatformMap } from '../planner/platforms.js';
 import type { Cancellation } from './cancellation.js';
 import { dispatchInputs } from './dispatch-inputs.js';
 import { shouldRunJob } from './job-condition.js';
@@ -18,7 +17,6 @@ export interface JobOutcome {
 }
 
 export interface SchedulerOptions extends JobRunOptions {
-  platforms: PlatformMap;
   matrixFilter?: Record<string, string[]>;
 }
 
@@ -81,7 +79,7 @@ export class JobScheduler {
     try {
       const run = shouldRunJob(planned.job.if, needOutcomes.map((o) => o.result), this.cancellation.cancelled, contexts, { workspace: this.options.repoRoot });
       if (!run) return this.notRun(planned, namePrefix, 'skipped');
-      legs = planned.legs === 'deferred' ? planLegs(planned.job, contexts, this.options.platforms, this.options.matrixFilter) : planned.legs;
+      legs = planned.legs === 'deferred' ? planLegs(planned.job, contexts, this.options.containers, this.options.matrixFilter) : planned.legs;
     } catch (err) {
       return this.notRun(planned, namePrefix, 'failure', describeError(err));
     }

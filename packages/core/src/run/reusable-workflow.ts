@@ -35,7 +35,7 @@ export async function runReusableWorkflow(scheduler: JobScheduler, job: CallJob,
     }
     const secrets = job.secrets === 'inherit' ? (contexts.secrets as Record<string, Value>) : (evaluateDeep(job.secrets, contexts, evaluation) as Record<string, Value>);
     const calleeContexts: Contexts = { ...contexts, inputs, secrets: { GITHUB_TOKEN: '', ...secrets }, needs: {}, matrix: {} };
-    const calleePlan = plan([callee], { contexts: calleeContexts, platforms: options.platforms });
+    const calleePlan = plan([callee], { contexts: calleeContexts, containers: options.containers });
     for (const planned of calleePlan.jobs) {
       planned.key = `${namePrefix}${planned.key}`;
       planned.needs = planned.needs.map((n) => `${namePrefix}${n}`);

@@ -1,6 +1,7 @@
 import { evaluateCondition, evaluateTemplate, toRunnerString, type EvaluationOptions } from '@kact/expressions';
 import { formatDiagnostic, isInputError, type Step } from '@kact/model';
 import type { JobEnvironment, StepScope } from './job-environment.js';
+import { isInfrastructureError } from '../backend/step-strategy.js';
 import type { Annotation, Conclusion, StepResult } from './results.js';
 import type { StepRef } from './run-events.js';
 import { runScriptStep } from './run-script-step.js';
@@ -86,6 +87,10 @@ async function runStep(job: JobEnvironment, step: Step, scope: StepScope): Promi
       if (job.options.debug) await introspectStep(job, step, scope, invocation);
       return step.kind === 'run' ? await runScriptStep(job, step, scope, invocation) : await runUsesStep(job, step, scope, invocation);
     } catch (err) {
+      if (isInfrastructureError(err) && !job.cancellation.cancelled) {
+        job.infrastructureFailure ??= `${ref.name}: ${describeError(err)}`;
+        continueOnError = false;
+      }
       return { outcome: job.cancellation.cancelled ? 'cancelled' : 'failure', outputs: {}, annotations: [], error: describeError(err) };
     }
   })();

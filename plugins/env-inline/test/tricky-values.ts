@@ -1,0 +1,20 @@
+/** Values that the kubelet's `$(NAME)` expansion would change if written unescaped (and a few it wouldn't). */
+export const TRICKY_VALUES: readonly string[] = [
+  'a $(b) $$c $ d$',
+  '$(VAR)',
+  '$$(VAR)',
+  '$$$(VAR)',
+  '$()',
+  '$(',
+  '$(unclosed',
+  ')$(b',
+  '$',
+  '$$',
+  '$$$',
+  'end$',
+  '$-$_${b}$b',
+  'price: 5$ ünïcode ✓ $😀 $(😀)',
+  'line1\nline2 $(b)\n',
+  'tab\there "dq" \'sq\' `tick` \\ $HOME',
+  '',
+];
