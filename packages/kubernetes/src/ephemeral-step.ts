@@ -139,6 +139,13 @@ export class StepContainers {
   async run(pod: PodRef & { mainContainer: string }, spec: StepContainerSpec, io: StepContainerIo): Promise<StepContainerResult> {
     if (io.signal.aborted) return { exitCode: 130, reason: 'cancelled', timedOut: false, cancelled: true, oomKilled: false };
     const podSpec = await this.podSpec(pod);
+    // Kubernetes refuses a subPath in an ephemeral container (HTTP 422): say why, before asking.
+    const subPath = podSpec.volumeMounts.find((m) => m.subPath);
+    if (subPath) {
+      throw new StepContainerError(
+        `step container ${spec.name}: the job pod mounts ${subPath.mountPath} from a folder of a volume (subPath ${subPath.subPath}), which Kubernetes does not allow in the ephemeral containers docker steps run in; run this job with that path on a volume of its own (e.g. files: without workspace:)`,
+      );
+    }
     const secret = Object.keys(spec.env).length ? `${pod.name}-${spec.name}`.slice(0, 253).replace(/[-.]+$/, '') : undefined;
     const envFromKeys: V1EnvVar[] = [];
     if (secret) {

@@ -1,6 +1,7 @@
 import { DiscoveryV1Api, type V1Pod } from '@kubernetes/client-node';
 import type { HostAlias, ServiceJob, ServiceNetworking, ServiceRequest, ServicesStarted } from '@kact/core';
-import { LABELS, labelValue, messageOf, waitForPodRunning, type KubeConnection } from '@kact/kubernetes';
+import { DEFAULT_TOOLS_IMAGE, LABELS, labelValue, messageOf, waitForPodRunning, type KubeConnection } from '@kact/kubernetes';
+import { checkPublishedPorts, forwarderRequest, type ForwardRoute } from './localhost-forward.js';
 import { buildServiceObjects, SERVICE_LABELS, type ServiceObjects } from './service-objects.js';
 
 export interface PodServiceSettings {
@@ -11,6 +12,11 @@ export interface PodServiceSettings {
    * (default 15 s): until then a ClusterIP refuses connections. Past it, start goes on with a warning.
    */
   endpointTimeoutMs?: number;
+  /**
+   * Image of the job pod's localhost forwarder (`kact-svc-forward`): it must run `node` (20 or
+   * later) with `/bin/sh`, `test` and `sleep` for its health check. Default: kact's tools image.
+   */
+  toolsImage?: string;
 }
 
 const HOST_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i;
@@ -20,6 +26,9 @@ const HOST_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i;
  * the same name, so two services may listen on the same container port and `ports: ['8080:80']`
  * remaps. Steps reach a service at its ClusterIP on the published port, by its id through an
  * /etc/hosts entry of the job pod. A service without ports gets no Service: its host is the pod IP.
+ * As on GitHub, where Docker publishes a service's ports on the runner, a job on the runner also
+ * reaches them at `localhost:<published port>`: a forwarder container in the job pod listens there
+ * (see localhost-forward.ts), so two services cannot publish the same port.
  * Needs a cluster that routes ClusterIPs (kube-proxy or an equivalent).
  */
 export class PodServiceNetworking implements ServiceNetworking {
@@ -33,6 +42,7 @@ export class PodServiceNetworking implements ServiceNetworking {
   async start(job: ServiceJob, services: ServiceRequest[], signal: AbortSignal): Promise<ServicesStarted> {
     const result: ServicesStarted = { inPod: [], hostAliases: [], endpoints: {}, warnings: [] };
     if (services.length === 0) return result;
+    checkPublishedPorts(services);
     const built = services.map((service) => buildServiceObjects(job, service));
     // One failure cancels the other starts; the external signal cancels them all.
     const inner = new AbortController();
@@ -47,6 +57,7 @@ export class PodServiceNetworking implements ServiceNetworking {
     try {
       if (signal.aborted) throw new Error(`start of services ${services.map((s) => s.id).join(', ')} cancelled`);
       const started = await Promise.all(starts);
+      const routes: ForwardRoute[] = [];
       for (const [i, objects] of built.entries()) {
         const { host, warning } = started[i]!;
         result.endpoints[objects.id] = { container: objects.name, host, ports: objects.ports };
@@ -54,7 +65,11 @@ export class PodServiceNetworking implements ServiceNetworking {
         if (warning) result.warnings!.push(warning);
         if (HOST_NAME.test(objects.id)) result.hostAliases.push({ ip: host, hostnames: [objects.id] } satisfies HostAlias);
         else result.warnings!.push(`service ${objects.id}: not a valid host name; reachable through ${envName(objects.id)}_HOST (${host}) only`);
+        // The Service's ports are the published ones, once each; a service without them has none.
+        for (const { port } of objects.service?.spec?.ports ?? []) routes.push({ service: objects.id, host, port });
       }
+      const forwarder = forwarderRequest(routes, this.settings.toolsImage ?? DEFAULT_TOOLS_IMAGE);
+      if (forwarder) result.inPod.push(forwarder);
       return result;
     } catch (error) {
       // Let every start settle (they see the abort at once) so nothing is created after the clean-up.
