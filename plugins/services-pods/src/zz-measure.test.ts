@@ -36,19 +36,21 @@ function variant(options: string | undefined): ServiceNetworking {
 describe('measure', () => {
   it('variants', async () => {
     const variants: Record<string, ServiceNetworking | undefined> = {
-      inpod: undefined,
-      waiting30: variant(undefined === undefined ? '--health-cmd "until test -e /tmp/kact-forward.ready; do sleep 0.05; done" --health-interval 30s --health-timeout 10s --health-retries 3' : ''),
-      poll1s: variant('--health-cmd "test -e /tmp/kact-forward.ready" --health-interval 1s --health-retries 30'),
       none: variant(undefined),
+      wait1s: variant('--health-cmd "until test -e /tmp/kact-forward.ready; do sleep 0.05; done" --health-interval 1s --health-timeout 10s --health-retries 3'),
+      wait2s: variant('--health-cmd "until test -e /tmp/kact-forward.ready; do sleep 0.05; done" --health-interval 2s --health-timeout 10s --health-retries 3'),
+      wait5s: variant('--health-cmd "until test -e /tmp/kact-forward.ready; do sleep 0.05; done" --health-interval 5s --health-timeout 10s --health-retries 3'),
+      wait30s: variant('--health-cmd "until test -e /tmp/kact-forward.ready; do sleep 0.05; done" --health-interval 30s --health-timeout 10s --health-retries 3'),
     };
     const times: Record<string, number[]> = {};
     const transport = new KubeExecTransport(connection);
-    for (let round = 0; round < 8; round++) {
+    for (let round = 0; round < 10; round++) {
       for (const [name, services] of Object.entries(variants)) {
         const backend = new KubernetesJobBackend(connection, transport, { startTimeoutMs: 120_000, ...(services ? { services } : {}) });
         const t0 = performance.now();
         const pod = await backend.startJob(req(`${name}-${round}`.toLowerCase()), new AbortController().signal);
         const ms = Math.round(performance.now() - t0);
+        const resolvedAt = Date.now();
         (times[name] ??= []).push(ms);
         if (services) (times[name + '-jobpod'] ??= []).push(ms - lastServices);
         let extra = '';
@@ -60,6 +62,9 @@ describe('measure', () => {
           const log = await connection.core.readNamespacedPodLog({ namespace: connection.namespace, name: pod.name, container: 'kact-svc-forward', timestamps: true });
           const p = await connection.core.readNamespacedPod({ namespace: connection.namespace, name: pod.name });
           const cs = p.status!.containerStatuses!.find((c) => c.name === 'kact-svc-forward')!;
+          const listenAt = Date.parse(log.slice(0, 23) + 'Z');
+          (times[name + '-margin'] ??= []).push(resolvedAt - listenAt);
+          extra += ` margin=${resolvedAt - listenAt}`;
           extra += ` fwdStarted=${cs.state?.running?.startedAt?.toISOString?.() ?? cs.state?.running?.startedAt} log=${log.trim().slice(0, 40)}`;
         }
         console.log(`${name} round ${round}: ${ms} ms ${extra}`);

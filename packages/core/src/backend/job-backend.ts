@@ -41,7 +41,7 @@ export interface RegistryCredentials {
 export interface JobPodRequest {
   /** Identifies one `kact run`; every resource carries it as the `kact.dev/run-id` label. */
   runId: string;
-  /** DNS-1123 base name for the pod, its ConfigMap and its Secret. */
+  /** DNS-1123 base name for the pod and the objects named after it. */
   name: string;
   /** Extra labels (job id, workflow, leg) for people and `kact gc`. */
   labels: Record<string, string>;
@@ -84,13 +84,13 @@ export interface JobPod {
  */
 export interface JobBackend {
   /**
-   * Creates the pod, its ConfigMap and Secret and resolves once every container runs. Rejects
-   * fast with the reason from the pod's events (image missing, unschedulable, crash) and removes
-   * what it created before rejecting.
+   * Starts the job's services, creates the objects the pod reads (env, the job's Secret) and the
+   * pod, and resolves once every container runs. Rejects fast with the reason from the pod's
+   * events (image missing, unschedulable, crash) and removes what it created before rejecting.
    */
   startJob(request: JobPodRequest, signal: AbortSignal): Promise<JobPod>;
   /** Copies a local directory into a path on the pod's shared volumes (checkout, local actions). */
   copyIn(pod: JobPod, localDir: string, podPath: string, options?: { exclude?: (relativePath: string) => boolean }): Promise<void>;
-  /** Deletes the pod, ConfigMap and Secret of the job; idempotent, safe after a failed start. */
+  /** Deletes the pod, its objects and its services; idempotent, safe after a failed start. */
   stopJob(pod: Pick<JobPod, 'name' | 'namespace'>): Promise<void>;
 }
