@@ -45,6 +45,26 @@ export async function endTestJob(connection: KubeConnection, backend: Kubernetes
   return left.items.map((s) => s.metadata!.name!);
 }
 
+/**
+ * What kact objects matching `labelSelector` are still there, as `kind/name`: live pods (one
+ * being deleted with grace 0 may still be listed briefly), ConfigMaps, Secrets and Services.
+ */
+export async function listJobObjects(connection: KubeConnection, labelSelector: string): Promise<string[]> {
+  const { core, namespace } = connection;
+  const [pods, configMaps, secrets, services] = await Promise.all([
+    core.listNamespacedPod({ namespace, labelSelector }),
+    core.listNamespacedConfigMap({ namespace, labelSelector }),
+    core.listNamespacedSecret({ namespace, labelSelector }),
+    core.listNamespacedService({ namespace, labelSelector }),
+  ]);
+  return [
+    ...pods.items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => `pod/${p.metadata!.name}`),
+    ...configMaps.items.map((c) => `configmap/${c.metadata!.name}`),
+    ...secrets.items.map((s) => `secret/${s.metadata!.name}`),
+    ...services.items.map((s) => `service/${s.metadata!.name}`),
+  ];
+}
+
 /** A `run:` step as the interpreter asks for one: the script under bash -eo pipefail, in the workspace. */
 export function bashStepRequest(script: string, extra: Partial<ProcessRequest> = {}): ProcessRequest {
   return {

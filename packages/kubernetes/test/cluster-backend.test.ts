@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JobPod, JobPodRequest } from '@kact/core';
-import { clusterForTests, KubeExecTransport, KubernetesJobBackend, LABELS, type KubeConnection } from '../src/index.js';
+import { clusterForTests, KubeExecTransport, KubernetesJobBackend, LABELS, listJobObjects, type KubeConnection } from '../src/index.js';
 
 const cluster = await clusterForTests('kubernetes cluster tests');
 
@@ -24,21 +24,7 @@ function request(name: string, overrides: Partial<JobPodRequest> = {}): JobPodRe
   };
 }
 
-async function leftovers(connection: KubeConnection): Promise<string[]> {
-  const labelSelector = `${LABELS.runId}=${runId}`;
-  const { core, namespace } = connection;
-  const [pods, cms, secrets] = await Promise.all([
-    core.listNamespacedPod({ namespace, labelSelector }),
-    core.listNamespacedConfigMap({ namespace, labelSelector }),
-    core.listNamespacedSecret({ namespace, labelSelector }),
-  ]);
-  // A pod being deleted (grace 0) may still be listed briefly: count only live ones.
-  return [
-    ...pods.items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => `pod/${p.metadata!.name}`),
-    ...cms.items.map((c) => `configmap/${c.metadata!.name}`),
-    ...secrets.items.map((s) => `secret/${s.metadata!.name}`),
-  ];
-}
+const leftovers = (connection: KubeConnection) => listJobObjects(connection, `${LABELS.runId}=${runId}`);
 
 describe.skipIf(!cluster)('KubernetesJobBackend on the local cluster', () => {
   const connection = cluster!;

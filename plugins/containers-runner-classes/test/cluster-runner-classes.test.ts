@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { NodeV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobPod, JobPodRequest, RunnerSelection } from '@kact/core';
-import { clusterForTests, endTestJob, KubeExecTransport, KubernetesJobBackend, LABELS, PodStartError, type KubeConnection } from '@kact/kubernetes';
+import { clusterForTests, endTestJob, KubeExecTransport, KubernetesJobBackend, LABELS, listJobObjects, PodStartError, type KubeConnection } from '@kact/kubernetes';
 import { parseRunnerClasses, RunnerClassContainers } from '../src/index.js';
 
 const cluster = await clusterForTests('runner-classes cluster tests');
@@ -24,20 +24,7 @@ function request(name: string, selection: RunnerSelection): JobPodRequest {
 }
 
 /** A job pod's pod (unless being deleted), ConfigMaps and Secrets still there. */
-async function leftovers(connection: KubeConnection, podName: string): Promise<string[]> {
-  const { core, namespace } = connection;
-  const labelSelector = `${LABELS.runId}=${runId},${LABELS.pod}=${podName}`;
-  const [pods, cms, secrets] = await Promise.all([
-    core.listNamespacedPod({ namespace, labelSelector }),
-    core.listNamespacedConfigMap({ namespace, labelSelector }),
-    core.listNamespacedSecret({ namespace, labelSelector }),
-  ]);
-  return [
-    ...pods.items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => `pod/${p.metadata!.name}`),
-    ...cms.items.map((c) => `configmap/${c.metadata!.name}`),
-    ...secrets.items.map((s) => `secret/${s.metadata!.name}`),
-  ];
-}
+const leftovers = (connection: KubeConnection, podName: string) => listJobObjects(connection, `${LABELS.runId}=${runId},${LABELS.pod}=${podName}`);
 
 describe.skipIf(!cluster)('runner classes on the local cluster', () => {
   const connection = cluster!;
