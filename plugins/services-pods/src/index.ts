@@ -20,4 +20,4 @@ export default servicesAsPods();
 export const kactContract = PLUGIN_CONTRACT_VERSION;
 export { PodServiceNetworking, type PodServiceSettings } from './pod-service-networking.js';
 export { buildServiceObjects, escapeExpansion, idLabel, SERVICE_LABELS, serviceObjectName, type ServiceObjects } from './service-objects.js';
-export { checkPublishedPorts, FORWARD_CONTAINER, FORWARD_ID, FORWARD_SCRIPT, forwarderRequest, routeArgument, type ForwardRoute } from './localhost-forward.js';
+export { checkPublishedPorts, FORWARD_CONTAINER, FORWARD_HEALTH_OPTIONS, FORWARD_ID, FORWARD_READY_FILE, FORWARD_SCRIPT, forwarderRequest, routeArgument, type ForwardRoute } from './localhost-forward.js';
