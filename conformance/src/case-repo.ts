@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +9,24 @@ const run = promisify(execFile);
 
 async function git(cwd: string, ...args: string[]): Promise<void> {
   await run('git', ['-c', 'user.name=kact conformance', '-c', 'user.email=conformance@kact.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd });
+}
+
+/**
+ * Files a case keeps under another name because `npm pack` drops (or obeys) the real one: a
+ * case's `gitignore` becomes `.gitignore` in the copy that runs. The suite ships as a package,
+ * so its cases must survive packing intact.
+ */
+export const STORED_NAMES: Readonly<Record<string, string>> = { gitignore: '.gitignore' };
+
+/** Renames every stored name under `dir` (at any depth) to the name the case means. */
+export async function restoreStoredNames(dir: string): Promise<void> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  for (const entry of entries) {
+    const real = STORED_NAMES[entry.name];
+    if (!real || !entry.isFile()) continue;
+    const folder = entry.parentPath;
+    await rename(join(folder, entry.name), join(folder, real));
+  }
 }
 
 /** A case's repository laid out in a temp folder, with what a run needs beside it. */
@@ -31,6 +49,7 @@ async function publishAction(actionsDir: string, source: string, action: RemoteA
   const work = await mkdtemp(join(tmpdir(), 'kact-action-src-'));
   try {
     await cp(source, work, { recursive: true });
+    await restoreStoredNames(work);
     await git(work, 'init', '-q');
     await git(work, 'add', '-A');
     await git(work, 'commit', '-q', '-m', `${action.repo}@${action.ref}`);
@@ -45,7 +64,8 @@ async function publishAction(actionsDir: string, source: string, action: RemoteA
 
 /**
  * Copies a case folder into a fresh git repository (so sha, ref and .gitignore behave as in a
- * user's clone), writes its extra files, and publishes its remote actions.
+ * user's clone; a case stores its `.gitignore` as `gitignore`, see STORED_NAMES), writes its
+ * extra files, and publishes its remote actions.
  */
 export async function prepareCaseRepo(caseDir: string, name: string, files: Record<string, string>, remoteActions: RemoteAction[]): Promise<CaseRepo> {
   const root = await mkdtemp(join(tmpdir(), `kact-conformance-${name}-`));
@@ -53,6 +73,7 @@ export async function prepareCaseRepo(caseDir: string, name: string, files: Reco
   const actions = join(root, 'actions');
   const actionCache = join(root, 'action-cache');
   await cp(caseDir, repo, { recursive: true, filter: (src) => !src.endsWith('/expect.yaml') });
+  await restoreStoredNames(repo);
   await mkdir(actionCache, { recursive: true });
   await git(repo, 'init', '-q');
   await git(repo, 'add', '-A');

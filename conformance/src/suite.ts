@@ -18,6 +18,8 @@ export interface CaseResult {
   /** The variant (column) it ran under: a strategy name, or a module such as `env:inline`. */
   variant: string;
   status: CaseStatus;
+  /** The step strategy the run reported (`--json`'s `strategy`, e.g. `exec`, `timed(exec)` with a decorator plugin). */
+  strategy?: string;
   /** For fail: every mismatch, one line each; for n/a: the reason. */
   problems: string[];
   durationMs: number;
@@ -82,6 +84,7 @@ export async function runCase(c: ConformanceCase, variant: Variant, options: Con
   const problems: string[] = [];
   let exit: number | null = null;
   let output = '';
+  let strategy: string | undefined;
   try {
     const ran = await runKact({
       bin: options.kactBin ?? join(REPO_ROOT, 'packages', 'cli', 'bin', 'kact.js'),
@@ -98,6 +101,7 @@ export async function runCase(c: ConformanceCase, variant: Variant, options: Con
     } catch {
       result = undefined;
     }
+    strategy = result?.strategy;
     if (c.expect.cancelAfter && !ran.interrupted) problems.push(`never saw ${JSON.stringify(c.expect.cancelAfter)} in the output, so no SIGINT was sent`);
     problems.push(...compareRun(c.expect, { exit: ran.exit, signal: ran.signal, output: ran.output, timedOut: ran.timedOut, ...(result ? { result } : {}) }));
     const runId = result?.runId ?? runIdFromOutput(output);
@@ -115,6 +119,7 @@ export async function runCase(c: ConformanceCase, variant: Variant, options: Con
     case: c.name,
     variant: variant.name,
     status: failed ? 'fail' : 'pass',
+    ...(strategy ? { strategy } : {}),
     problems,
     durationMs: Date.now() - started,
     exit,

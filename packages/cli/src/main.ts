@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { benchCommand, type BenchFlags } from './commands/bench.js';
 import { clusterCommand } from './commands/cluster.js';
+import { conformanceCommand, type ConformanceFlags } from './commands/conformance.js';
 import { evalCommand, type EvalFlags } from './commands/eval.js';
 import { gcCommand } from './commands/gc.js';
 import type { ClusterFlags } from './composition.js';
@@ -11,6 +12,7 @@ import { runCommand, type RunFlags } from './commands/run.js';
 import { collect, withCommonFlags } from './common-flags.js';
 import { describeError, exitCodeFor } from './errors.js';
 import type { CommonFlags } from './run-inputs.js';
+import { versionLine } from './version.js';
 
 export interface Io {
   out: (text: string) => void;
@@ -37,6 +39,7 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
   const terminal: Terminal = io.terminal ?? { write: io.out, tty: false, color: false };
   const program = new Command('kact')
     .description('Run GitHub Actions workflows on Kubernetes')
+    .version(versionLine(), '-V, --version', 'print the version of kact and of the plugin contract it speaks')
     .option('--verbose', 'show stack traces of errors and more detail in run output')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
@@ -95,6 +98,20 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
     .option('--context <name>', 'kubeconfig context')
     .option('--namespace <name>', 'namespace for job pods')
     .action(async (flags: BenchFlags) => exit(await benchCommand(flags, io)));
+  program
+    .command('conformance')
+    .description("run kact's conformance suite (@kact/conformance's cases) through this kact on the cluster and print the pass table; with --plugin, against your plugin")
+    .option('--plugin <package|path>', "load a plugin in every case's run: a package from this folder's node_modules or a file (repeatable)", collect, [])
+    .option('--strategy <name>', 'the step strategy of the one variant run without --variants (default: exec; with --plugin the variant is named plugin unless this names it)')
+    .option('--variants <names>', 'comma-separated variants: exec, sidecar, env:inline, secrets:cluster, files:pvc, containers:runner-classes, services:pods, or a strategy a --plugin binds (default: exec)')
+    .option('--filter <regex>', 'only the cases whose name matches')
+    .option('--config <file>', "a kact config (modules, plugins) for every case's run, under each variant's own settings")
+    .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, else the kube-local cluster)')
+    .option('--context <name>', 'kubeconfig context')
+    .option('--namespace <name>', 'namespace for job pods')
+    .option('--concurrency <n>', 'cases running at once', '2')
+    .option('--keep-failures', 'keep the temp folder of every failed case (its path is in the table)', false)
+    .action(async (flags: ConformanceFlags) => exit(await conformanceCommand(flags, io)));
   return program;
 }
 

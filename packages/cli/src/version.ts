@@ -1,0 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { PLUGIN_CONTRACT_VERSION } from '@kact/core';
+
+/** The version of @kact/cli as its package.json says, read beside the running module (dist/ or src/). */
+export function cliVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof manifest.version === 'string' ? manifest.version : 'unknown';
+}
+
+/** What `kact --version` prints: `kact 0.1.0 (plugin contract 1)`. */
+export function versionLine(): string {
+  return `kact ${cliVersion()} (plugin contract ${PLUGIN_CONTRACT_VERSION})`;
+}
