@@ -3,8 +3,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runWorkflow } from './run-workflow.js';
-import { LocalPods } from './local-pod.js';
+// The doubles live in @kact/testing, which depends on @kact/core: core's own tests take them from
+// its source (vitest.config.ts points their `@kact/core` at core's src), not as a dependency.
+import { LocalPods } from '../../testing/src/local-pods.js';
+import { runWorkflowLocally as runWorkflow } from '../../testing/src/run-workflow-locally.js';
 import { InfrastructureError } from '../src/index.js';
 
 const wf = (body: string) => ({ '.github/workflows/w.yml': `on: push\n${body}` });

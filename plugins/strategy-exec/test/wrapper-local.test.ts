@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JobPod, ProcessRequest } from '@kact/core';
 import { ExecStepStrategy } from '../src/exec-step-strategy.js';
-import { LocalTransport, localBusybox } from './local-transport.js';
+import { LocalTransport, localBusybox } from '@kact/testing';
 
 const pod: JobPod = { name: 'local', namespace: 'none', mainContainer: 'runner', services: {} };
 const shims = { shim: await localBusybox('shim'), busybox: await localBusybox('busybox') };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LocalPods } from './local-pod.js';
+import { LocalPods } from './local-pods.js';
 
 // The interpreter tests trust this double to put pod paths where a pod would have them; a wrong
 // translation shows up there as a confusing step failure, so it is pinned down here.

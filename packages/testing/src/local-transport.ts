@@ -6,12 +6,21 @@ import { join } from 'node:path';
 import type { ContainerState, ExecIo, ExecResult, PodRef, PodTransport } from '@kact/kubernetes';
 
 /**
- * A PodTransport whose "container" is this machine: argv runs as a local process. Lets the real
- * wrapper script run under a real shell without a cluster. `dropAfterBytes` imitates a connection
- * that dies mid-step the way containerd ends an exec: the exec's own process is SIGKILLed.
+ * A PodTransport (the exec channel of @kact/kubernetes) whose "container" is this machine: each
+ * exec's argv runs as a local process, stdin given, stdout/stderr streamed back. Lets a strategy
+ * built on PodTransport run its real scripts under a real shell without a cluster.
+ *
+ * Not modelled: pods, containers and their images (the pod and container arguments are ignored),
+ * paths (argv runs as given, on this machine's file system), and container state (always running).
  */
 export class LocalTransport implements PodTransport {
+  /**
+   * Set it to make the next exec's connection die after that many stdout bytes, the way containerd
+   * ends an exec when the stream breaks: the exec's own process is SIGKILLed and the result has no
+   * exit code (`lostReason`). Applies to one exec, then resets.
+   */
   dropAfterBytes: number | undefined;
+  /** The argv of every exec, in order. */
   execs: string[][] = [];
 
   async exec(_pod: PodRef, _container: string, argv: string[], io: ExecIo): Promise<ExecResult> {
@@ -46,14 +55,14 @@ export class LocalTransport implements PodTransport {
   }
 }
 
-/** A folder with `busybox`: the real one if this machine has it, else the bash stand-in the pod init uses. */
+/**
+ * A `busybox` for a strategy that runs its scripts through one (as the exec strategy does): `busybox`
+ * gives this machine's real one ($KACT_TEST_BUSYBOX, /bin/busybox or /usr/bin/busybox), or undefined
+ * when there is none; `shim` writes a bash stand-in (`busybox sh …` runs bash, `busybox cmd …` runs cmd).
+ */
 export async function localBusybox(kind: 'busybox' | 'shim'): Promise<string | undefined> {
-  const dir = await mkdtemp(join(tmpdir(), 'kact-bb-'));
-  const path = join(dir, 'busybox');
-  if (kind === 'busybox') {
-    const found = [process.env['KACT_TEST_BUSYBOX'], '/bin/busybox', '/usr/bin/busybox'].find((p) => p && existsSync(p));
-    return found;
-  }
+  if (kind === 'busybox') return [process.env['KACT_TEST_BUSYBOX'], '/bin/busybox', '/usr/bin/busybox'].find((p) => p && existsSync(p));
+  const path = join(await mkdtemp(join(tmpdir(), 'kact-bb-')), 'busybox');
   await writeFile(path, '#!/bin/bash\nif [ "$1" = sh ]; then shift; exec /bin/bash "$@"; fi\nexec "$@"\n');
   await chmod(path, 0o755);
   return path;

@@ -1,18 +1,29 @@
-// A test double for the backend: a "pod" is a folder, a process is a local child process.
-// It lets the interpreter's semantics be tested in milliseconds; conformance/ runs real pods.
 import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { POD_PATHS, type ContainerStepRequest, type JobBackend, type JobPod, type JobPodRequest, type ProcessRequest, type ProcessResult, type StepStrategy } from '../src/index.js';
+import { POD_PATHS, type ContainerStepRequest, type JobBackend, type JobPod, type JobPodRequest, type ProcessRequest, type ProcessResult, type StepStrategy } from '@kact/core';
 
 const PREFIXES = Object.values(POD_PATHS).filter((p) => p !== POD_PATHS.actions);
 // A pod path starts the text or follows a separator (a translated one follows the root folder's name).
 const POD_PATH_IN_TEXT = new RegExp(`(?<=^|[\\s:="'])(?:${PREFIXES.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?=$|[/\\s:"'])`, 'g');
 
+/**
+ * A JobBackend and StepStrategy without a cluster: a "pod" is a temporary folder holding the pod
+ * paths (`/github/workspace`, `/runner/temp`, `/__kact`…), a process is a child process of this
+ * machine. Pod paths in a request's argv, env, working directory and file-command paths are
+ * translated into the folder, so a step sees `$GITHUB_WORKSPACE` under it. Lets the interpreter
+ * and decorators be tested in milliseconds; the conformance suite runs real pods.
+ *
+ * Not modelled: images and containers (every container is this machine, its tools and user),
+ * isolation between containers, services (only their env is set; nothing listens), resources,
+ * and container steps (`runContainer` rejects: docker actions need a cluster).
+ */
 export class LocalPods implements JobBackend, StepStrategy {
   readonly name = 'local-test';
+  /** Pod name → the folder standing for it, while the pod runs. */
   readonly roots = new Map<string, string>();
+  /** Every request `startJob` was given, in order. */
   readonly started: JobPodRequest[] = [];
   private steps = 0;
 
@@ -43,6 +54,7 @@ export class LocalPods implements JobBackend, StepStrategy {
     this.roots.delete(pod.name);
   }
 
+  /** Where a pod path of a running pod is on this machine. */
   path(pod: Pick<JobPod, 'name'>, podPath: string): string {
     return this.translate(this.roots.get(pod.name)!, podPath);
   }

@@ -1,0 +1,1 @@
+export { strategyGenerator, type StrategyGeneratorSchema } from './generators/strategy/generator.js';
