@@ -7,6 +7,11 @@ export const DEFAULT_K3S_IMAGE = 'rancher/k3s:v1.31.2-k3s1';
 
 export interface K3sOptions {
   image?: string;
+  /**
+   * OCI archives imported into k3s's containerd once it runs (tools/images builds them), for
+   * images no registry serves, such as kact's runner image.
+   */
+  images?: string[];
 }
 
 /**
@@ -33,6 +38,15 @@ export class K3sProvider implements ClusterProvider {
     if (!availability.available) throw new Error(availability.reason);
     const { K3sContainer } = await import('@testcontainers/k3s');
     const container = await new K3sContainer(this.options.image ?? DEFAULT_K3S_IMAGE).start();
+    for (const [i, archive] of (this.options.images ?? []).entries()) {
+      const target = `/tmp/kact-image-${i}.tar`;
+      await container.copyFilesToContainer([{ source: archive, target }]);
+      const imported = await container.exec(['ctr', '-n', 'k8s.io', 'images', 'import', target]);
+      if (imported.exitCode !== 0) {
+        await container.stop();
+        throw new Error(`k3s: importing ${archive} failed: ${imported.output.trim().split('\n').pop()}`);
+      }
+    }
     const dir = await mkdtemp(join(tmpdir(), 'kact-k3s-'));
     const kubeconfig = join(dir, 'kubeconfig');
     await writeFile(kubeconfig, container.getKubeConfig());

@@ -111,6 +111,8 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
     .option('--namespace <name>', 'namespace for job pods')
     .option('--concurrency <n>', 'cases running at once', '2')
     .option('--keep-failures', 'keep the temp folder of every failed case (its path is in the table)', false)
+    .option('--cluster <kind>', 'local: the kubeconfig flags, else the kube-local cluster; k3s: a throwaway k3s in Docker (testcontainers)', 'local')
+    .option('--load-image <oci-archive>', 'with --cluster k3s: import this image archive into it (repeatable; e.g. the runner image tools/images builds)', collect, [])
     .action(async (flags: ConformanceFlags) => exit(await conformanceCommand(flags, io)));
   return program;
 }

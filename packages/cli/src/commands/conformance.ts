@@ -4,7 +4,7 @@ import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
-import { BUILT_IN_VARIANTS, loadCases, passTable, runConformance, variantsNamed, type CaseResult, type Cluster, type Variant } from '@kact/conformance';
+import { BUILT_IN_VARIANTS, K3sProvider, loadCases, passTable, runConformance, variantsNamed, type CaseResult, type Cluster, type Variant } from '@kact/conformance';
 import { checkReachable, connectToCluster, ClusterUnreachableError, type KubeConnection } from '@kact/kubernetes';
 import { formatDiagnostic, InputError, isInputError } from '@kact/model';
 import { clusterOptions, composeBackend, type ClusterFlags } from '../composition.js';
@@ -20,6 +20,10 @@ export interface ConformanceFlags extends ClusterFlags {
   config?: string;
   concurrency: string;
   keepFailures: boolean;
+  /** `local` (the kubeconfig flags, else kube-local) or `k3s` (a throwaway k3s in Docker). */
+  cluster: string;
+  /** With `--cluster k3s`: OCI archives to import into it (`--load-image`). */
+  loadImage: string[];
 }
 
 export interface ConformanceIo {
@@ -168,7 +172,9 @@ export async function conformanceCommand(flags: ConformanceFlags, io: Conformanc
     ...(flags.context ? { context: flags.context } : {}),
     ...(flags.namespace ? { namespace: flags.namespace } : {}),
   };
-  const cluster = await openCluster(clusterFlags);
+  if (flags.cluster !== 'local' && flags.cluster !== 'k3s') throw InputError.at(`--cluster ${flags.cluster}: expected local or k3s`);
+  if (flags.cluster === 'k3s' && (flags.kubeconfig || flags.context)) throw InputError.at('--cluster k3s starts its own cluster: drop --kubeconfig and --context');
+  const cluster = flags.cluster === 'k3s' ? await new K3sProvider({ images: flags.loadImage }).start() : await openCluster(clusterFlags);
   try {
     await checkVariants(variants, clusterFlags, cwd);
     io.out(`kact conformance: ${cases.length} case(s) × ${variants.map((v) => v.name).join(', ')} on ${cluster.description}`);
