@@ -47,13 +47,13 @@ describe('packed and installed into an empty project', { timeout: 120_000 }, () 
 
   beforeAll(() => {
     mkdirSync(tarballs);
-    mkdirSync(join(project, '.github', 'workflows'), { recursive: true });
+    mkdirSync(project);
     const packed = JSON.parse(npm(['pack', ...neededPackages().flatMap((p) => ['-w', p]), '--pack-destination', tarballs, '--json'], root)) as Array<{ name: string; filename: string }>;
     // Every @kact package from its tarball, the rest from the registry: one install.
     const overrides = Object.fromEntries(packed.map((p) => [p.name, `file:${join(tarballs, p.filename)}`]));
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'a-user-project', private: true, type: 'module', dependencies: { '@kact/cli': overrides['@kact/cli'] }, overrides }, null, 2));
     npm(['install', '--no-audit', '--no-fund'], project);
-    cpSync(join(root, 'examples/hello/.github/workflows'), join(project, '.github/workflows'), { recursive: true });
+    cpSync(join(root, 'examples/hello'), project, { recursive: true });
     // A plugin installed as a package of the project (not of kact's install).
     const plugin = join(project, 'node_modules', 'acme-timing');
     mkdirSync(plugin);
