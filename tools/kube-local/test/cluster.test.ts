@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execIn, findLocalCluster, nodeReady, percentile, until } from './cluster.js';
+import { execIn, findLocalCluster, nodeReady, percentile, podSpec, until } from './cluster.js';
 
 const RUNNER = 'kact.local/runner:trixie';
 const probe = await findLocalCluster();
@@ -15,15 +15,6 @@ if (!cluster) console.warn(`kube-local cluster proofs skipped: ${'reason' in pro
 
 const namespace = `kube-local-proof-${randomBytes(4).toString('hex')}`;
 
-/** Pod spec defaults every proof uses: local images only, no cluster DNS, no grace period. */
-function podSpec(spec: Omit<k8s.V1PodSpec, 'dnsPolicy' | 'terminationGracePeriodSeconds'>): k8s.V1PodSpec {
-  return {
-    dnsPolicy: 'Default',
-    terminationGracePeriodSeconds: 0,
-    ...spec,
-    containers: spec.containers.map((c) => ({ imagePullPolicy: 'Never', ...c })),
-  };
-}
 
 describe.skipIf(!cluster)('kube-local: the local cluster', () => {
   const { kc, core } = cluster ?? ({} as NonNullable<typeof cluster>); // the body runs even when skipped

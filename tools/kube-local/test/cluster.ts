@@ -129,3 +129,13 @@ export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
+
+/** Pod spec defaults every proof uses: local images only, no cluster DNS, no grace period. */
+export function podSpec(spec: Omit<k8s.V1PodSpec, 'dnsPolicy' | 'terminationGracePeriodSeconds'>): k8s.V1PodSpec {
+  return {
+    dnsPolicy: 'Default',
+    terminationGracePeriodSeconds: 0,
+    ...spec,
+    containers: spec.containers.map((c) => ({ imagePullPolicy: 'Never', ...c })),
+  };
+}

@@ -3,9 +3,8 @@
 // ClusterIP that no Service maps is refused. Through @kubernetes/client-node only. Skipped, with
 // the reason printed, when the cluster is not up.
 import { randomBytes } from 'node:crypto';
-import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execIn, findLocalCluster, until } from './cluster.js';
+import { execIn, findLocalCluster, podSpec, until } from './cluster.js';
 
 const RUNNER = 'kact.local/runner:trixie';
 const probe = await findLocalCluster();
@@ -14,16 +13,6 @@ if (!cluster) console.warn(`kube-local Service proof skipped: ${'reason' in prob
 
 const namespace = `kube-local-svc-${randomBytes(4).toString('hex')}`;
 
-function podSpec(spec: Omit<k8s.V1PodSpec, 'dnsPolicy' | 'terminationGracePeriodSeconds'>): k8s.V1PodSpec {
-  return {
-    dnsPolicy: 'Default',
-    terminationGracePeriodSeconds: 0,
-    automountServiceAccountToken: false,
-    enableServiceLinks: false,
-    ...spec,
-    containers: spec.containers.map((c) => ({ imagePullPolicy: 'Never', ...c })),
-  };
-}
 
 describe.skipIf(!cluster)('kube-local: kube-proxy (ClusterIP Services)', () => {
   const { kc, core } = cluster ?? ({} as NonNullable<typeof cluster>);
@@ -48,7 +37,7 @@ describe.skipIf(!cluster)('kube-local: kube-proxy (ClusterIP Services)', () => {
       namespace,
       body: {
         metadata: { name: 'web', labels: { app: 'web' } },
-        spec: podSpec({
+        spec: podSpec({ automountServiceAccountToken: false, enableServiceLinks: false,
           restartPolicy: 'Never',
           containers: [
             {
@@ -80,7 +69,7 @@ describe.skipIf(!cluster)('kube-local: kube-proxy (ClusterIP Services)', () => {
     const script = `curl -fsS --max-time 5 http://${clusterIP}:8080/`;
     await core.createNamespacedPod({
       namespace,
-      body: { metadata: { name: 'client' }, spec: podSpec({ restartPolicy: 'Never', containers: [{ name: 'client', image: RUNNER, command: ['bash', '-c', script] }] }) },
+      body: { metadata: { name: 'client' }, spec: podSpec({ automountServiceAccountToken: false, enableServiceLinks: false, restartPolicy: 'Never', containers: [{ name: 'client', image: RUNNER, command: ['bash', '-c', script] }] }) },
     });
     const done = await until('pod client to finish', async () => {
       const p = await core.readNamespacedPod({ namespace, name: 'client' });
