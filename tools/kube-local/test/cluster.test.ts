@@ -4,7 +4,6 @@
 // ephemeral container joins a running pod and shares its volumes and localhost.
 // Times are printed, never asserted. Skipped, with the reason printed, when the cluster is not up.
 import { randomBytes } from 'node:crypto';
-import type * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execIn, findLocalCluster, nodeReady, percentile, podSpec, until } from './cluster.js';
 
