@@ -27,11 +27,12 @@ describe.skipIf(!availability.available)("kact runs its own CI workflow offline"
     result = JSON.parse(readFileSync(json, 'utf8')) as typeof result;
   }, 200_000);
 
-  it('passes its offline checks and skips the suite that needs a cluster of its own', () => {
+  it('passes its offline checks and skips the suites that need a cluster of their own', () => {
     expect(run.exit, run.output).toBe(0);
     expect(result.jobs.map((j) => [j.jobId, j.result])).toEqual([
       ['checks', 'success'],
       ['suite', 'skipped'],
+      ['conformance-k3s', 'skipped'],
     ]);
     expect(run.output).toMatch(/\d+ cases/);
   });
