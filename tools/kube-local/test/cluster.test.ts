@@ -5,12 +5,9 @@
 // Times are printed, never asserted. Skipped, with the reason printed, when the cluster is not up.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execIn, findLocalCluster, nodeReady, percentile, podSpec, until } from './cluster.js';
+import { execIn, localClusterFor, nodeReady, percentile, podSpec, RUNNER, until } from './cluster.js';
 
-const RUNNER = 'kact.local/runner:trixie';
-const probe = await findLocalCluster();
-const cluster = 'kc' in probe ? probe : undefined;
-if (!cluster) console.warn(`kube-local cluster proofs skipped: ${'reason' in probe ? probe.reason : ''}`);
+const cluster = await localClusterFor('kube-local cluster proofs');
 
 const namespace = `kube-local-proof-${randomBytes(4).toString('hex')}`;
 

@@ -15,6 +15,17 @@ export interface Cluster {
 }
 
 /** The local cluster if its apiserver answers within `timeoutMs`, otherwise why not. */
+/** The runner image the proofs run their pods on. */
+export const RUNNER = 'kact.local/runner:trixie';
+
+/** The local cluster, or undefined after printing why `what` is skipped. */
+export async function localClusterFor(what: string): Promise<Cluster | undefined> {
+  const probe = await findLocalCluster();
+  if ('kc' in probe) return probe;
+  console.warn(`${what} skipped: ${probe.reason}`);
+  return undefined;
+}
+
 export async function findLocalCluster(timeoutMs = 5_000): Promise<Cluster | { reason: string }> {
   if (!existsSync(KUBECONFIG)) return { reason: `no kubeconfig at ${KUBECONFIG} (run: tools/kube-local/bin/kube-local up)` };
   const kc = new k8s.KubeConfig();

@@ -4,12 +4,9 @@
 // the reason printed, when the cluster is not up.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execIn, findLocalCluster, podSpec, until } from './cluster.js';
+import { execIn, localClusterFor, podSpec, RUNNER, until } from './cluster.js';
 
-const RUNNER = 'kact.local/runner:trixie';
-const probe = await findLocalCluster();
-const cluster = 'kc' in probe ? probe : undefined;
-if (!cluster) console.warn(`kube-local Service proof skipped: ${'reason' in probe ? probe.reason : ''}`);
+const cluster = await localClusterFor('kube-local Service proof');
 
 const namespace = `kube-local-svc-${randomBytes(4).toString('hex')}`;
 
