@@ -87,11 +87,14 @@ describe.skipIf(!connection)('PodServiceNetworking on the cluster', () => {
     ]);
 
     // The job pod's view: the ids resolve through hostAliases, the ClusterIPs route through kube-proxy.
+    // A pod without kact's forwarder may connect before kube-proxy has synced the new Services'
+    // rules (a busy node takes seconds): it retries, as the forwarder's readiness check does.
+    const curl = 'curl -fsS --max-time 5 --retry 20 --retry-delay 1 --retry-connrefused';
     const script = [
       'set -e',
-      'curl -fsS --max-time 5 http://alpha:8080/',
-      'curl -fsS --max-time 5 http://beta:8081/',
-      `curl -fsS --max-time 5 http://${alpha.host}:8080/`,
+      `${curl} http://alpha:8080/`,
+      `${curl} http://beta:8081/`,
+      `${curl} http://${alpha.host}:8080/`,
       // The container port is not published on the ClusterIP: nothing answers there.
       'if curl -fsS --max-time 2 http://alpha:80/ 2>/dev/null; then echo "port 80 answered"; else echo "port 80 closed"; fi',
     ].join('\n');

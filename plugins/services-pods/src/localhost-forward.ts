@@ -13,7 +13,7 @@ export const FORWARD_CONTAINER = 'kact-svc-forward';
  */
 export const FORWARD_ID = 'kact-forward';
 
-/** The file the forwarder writes once it listens on every port; its health check waits for it. */
+/** The file the forwarder writes once it listens on every port and each target answers; its health check waits for it. */
 export const FORWARD_READY_FILE = '/tmp/kact-forward.ready';
 
 /**
@@ -76,11 +76,31 @@ function forward(client, route) {
   }
 }
 
-let pending = 0;
-const settled = () => {
-  if (--pending > 0) return;
+const PROBE_MS = Number(process.env.KACT_FORWARD_PROBE_MS || 30000);
+const probeOnce = (route) => new Promise((resolve) => {
+  const socket = net.connect({ host: route.host, port: route.port });
+  const done = (ok) => { socket.destroy(); resolve(ok); };
+  socket.setTimeout(1000, () => done(false));
+  socket.once('connect', () => done(true));
+  socket.once('error', () => done(false));
+});
+// Ready only once each target accepts a connection: a Service's routes reach the node a moment
+// after its EndpointSlice lists the pod, and a step must not be the one to find that out.
+const probe = async (route) => {
+  const deadline = Date.now() + PROBE_MS;
+  while (!(await probeOnce(route))) {
+    if (Date.now() >= deadline) return log(route.host + ':' + route.port + ' did not accept a connection within ' + PROBE_MS + ' ms; forwarding anyway');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+};
+const ready = async () => {
+  await Promise.all(routes.map(probe));
   try { fs.writeFileSync(READY, routes.map((r) => r.listen).join(' ') + '\n'); } catch (error) { fail('cannot write ' + READY + ': ' + error.message); }
   log('forwarding ' + routes.map((r) => 'localhost:' + r.listen + ' -> ' + r.host + ':' + r.port).join(', '));
+};
+let pending = 0;
+const settled = () => {
+  if (--pending === 0) ready();
 };
 for (const route of routes) {
   for (const host of ['127.0.0.1', '::1']) {
