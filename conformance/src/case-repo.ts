@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { RemoteAction } from './expectation.js';
 
@@ -44,6 +46,20 @@ export interface CaseRepo {
   remove(): Promise<void>;
 }
 
+/**
+ * `from: '@stand-in/<name>'` names one of the suite's stand-ins for GitHub's actions (built from
+ * stand-in-actions/ into dist/stand-in-actions/ by the package's build); any other `from` is a
+ * folder of the case.
+ */
+export const STAND_IN_PREFIX = '@stand-in/';
+
+function actionSource(caseDir: string, from: string): string {
+  if (!from.startsWith(STAND_IN_PREFIX)) return join(caseDir, from);
+  const dir = fileURLToPath(new URL(`../dist/stand-in-actions/${from.slice(STAND_IN_PREFIX.length)}`, import.meta.url));
+  if (!existsSync(join(dir, 'action.yml'))) throw new Error(`remote action from ${from}: no ${dir}/action.yml (build @kact/conformance first: npm run build)`);
+  return dir;
+}
+
 /** Serves `from` as the bare repository `<actions>/<owner>/<repo>` with `ref` as a branch or tag. */
 async function publishAction(actionsDir: string, source: string, action: RemoteAction): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'kact-action-src-'));
@@ -82,7 +98,7 @@ export async function prepareCaseRepo(caseDir: string, name: string, files: Reco
     await mkdir(dirname(join(repo, path)), { recursive: true });
     await writeFile(join(repo, path), content);
   }
-  for (const action of remoteActions) await publishAction(actions, join(caseDir, action.from), action);
+  for (const action of remoteActions) await publishAction(actions, actionSource(caseDir, action.from), action);
   return {
     root,
     repo,

@@ -78,6 +78,9 @@ export async function runCase(c: ConformanceCase, variant: Variant, options: Con
     ...(config ? ['--config', config] : []),
     ...(variant.plugins ?? []).flatMap((p) => ['--plugin', p]),
     '--action-cache-path', repo.actionCache,
+    // Each case its own artifacts and cache, in its temp folder: nothing of a case reaches the user's.
+    '--artifact-server-path', join(repo.root, 'artifacts'),
+    '--cache-server-path', join(repo.root, 'cache'),
     ...(c.expect.event ? ['--event', c.expect.event] : []),
     ...substitute(c.expect.args, { actionsUrl: repo.actionsUrl, caseDir: repo.repo }),
   ];

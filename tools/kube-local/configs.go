@@ -238,7 +238,11 @@ func (c *cluster) controllerManagerArgs() []string {
 		"--root-ca-file=" + c.path("pki", "ca.crt"),
 		"--cluster-signing-cert-file=" + c.path("pki", "ca.crt"),
 		"--cluster-signing-key-file=" + c.path("pki", "ca.key"),
-		"--allocate-node-cidrs=false",
+		// The node gets spec.podCIDR, as on kubeadm, kind or k3s: a client on this machine finds its
+		// own address in the pod network there (the bridge gateway, which pods reach: they have no default route).
+		"--allocate-node-cidrs=true",
+		"--cluster-cidr=" + podCIDR,
+		"--node-cidr-mask-size=24",
 		"--cluster-name=kube-local",
 		"--kube-api-qps=50", "--kube-api-burst=100",
 		"--profiling=false",

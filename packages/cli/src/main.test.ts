@@ -173,6 +173,51 @@ describe('kact eval', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain('/nonexistent.json');
   });
+
+  it('prints Infinity, -Infinity and NaN as GitHub writes them, not null; inside JSON as strings', async () => {
+    expect((await kact('eval', 'Infinity')).out).toBe('Infinity\n');
+    expect((await kact('eval', '-Infinity')).out).toBe('-Infinity\n');
+    expect((await kact('eval', 'NaN')).out).toBe('NaN\n');
+    expect((await kact('eval', 'x=${{ Infinity }}')).out).toBe('x=Infinity\n');
+    const array = (await kact('eval', "fromJSON('[1e400, 2]')")).out;
+    expect(JSON.parse(array)).toEqual(['Infinity', 2]);
+  });
+
+  it('evaluates an expression whose string literal holds ${{ }}, interpolates a template with an apostrophe', async () => {
+    expect((await kact('eval', "format('{0}!', '${{ x }}')")).out).toBe('"${{ x }}!"\n');
+    expect((await kact('eval', "it's ${{ matrix.node }}", '--context', ctxFile)).out).toBe("it's 20\n");
+  });
+
+  it('--template and --expression force the mode; both at once are refused', async () => {
+    expect((await kact('eval', '--template', "'${{ github.ref }}'", '--context', ctxFile)).out).toBe("'refs/heads/main'\n");
+    expect((await kact('eval', '--template', 'no expression here')).out).toBe('no expression here\n');
+    const forced = await kact('eval', '--expression', 'a ${{ 1 }}');
+    expect(forced.code).toBe(2);
+    expect(forced.err).toContain('Unexpected symbol');
+    const both = await kact('eval', '--template', '--expression', 'x');
+    expect(both.code).toBe(2);
+    expect(both.err).toContain("option '--template' cannot be used with option '--expression'");
+  });
+
+  it("reads text starting with '-' as the expression, also after --; an unknown flag points at --", async () => {
+    expect((await kact('eval', '-1 < 0')).out).toBe('true\n');
+    expect((await kact('eval', '-1 < 0', '--status', 'failure')).out).toBe('true\n');
+    expect((await kact('eval', '--status', 'failure', '--', '-1 < 0')).out).toBe('true\n');
+    expect((await kact('eval', '--', '--status')).err).toContain("Unexpected symbol: '--status'");
+    const typo = await kact('eval', '--contxt', ctxFile, 'github.ref');
+    expect(typo.code).toBe(2);
+    expect(typo.err).toContain("error: unknown option '--contxt'");
+    expect(typo.err).toContain('(Did you mean --context?)');
+    expect(typo.err).toContain("goes after --: kact eval [options] -- '--contxt'");
+  });
+
+  it('documents the modes, the flags and -- in its help', async () => {
+    const r = await kact('eval', '--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('--template');
+    expect(r.out).toContain('--expression');
+    expect(r.out).toContain("Text may start with '-'; after --, no argument is read as an option.");
+  });
 });
 
 describe('bad input', () => {

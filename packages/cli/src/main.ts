@@ -2,7 +2,6 @@ import { Command, CommanderError } from 'commander';
 import { benchCommand, type BenchFlags } from './commands/bench.js';
 import { clusterCommand } from './commands/cluster.js';
 import { conformanceCommand, type ConformanceFlags } from './commands/conformance.js';
-import { evalCommand, type EvalFlags } from './commands/eval.js';
 import { gcCommand } from './commands/gc.js';
 import type { ClusterFlags } from './composition.js';
 import type { Terminal } from './commands/execute-run.js';
@@ -11,6 +10,7 @@ import { listCommand } from './commands/list.js';
 import { runCommand, type RunFlags } from './commands/run.js';
 import { collect, withCommonFlags } from './common-flags.js';
 import { describeError, exitCodeFor } from './errors.js';
+import { addEvalCommand } from './eval-command.js';
 import type { CommonFlags } from './run-inputs.js';
 import { versionLine } from './version.js';
 
@@ -64,6 +64,11 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
     .option('--tool-cache-pvc <claim>', 'mount this PersistentVolumeClaim as RUNNER_TOOL_CACHE (kept between runs)')
     .option('--debug', 'show each step, its redacted env and the workspace before it runs, and ::debug:: lines', false)
     .option('--act-compat', "act's defaults: ACT=true in every step's env", false)
+    .option('--artifact-server-path <dir>', "where the run's artifacts (actions/upload-artifact) are kept: <dir>/<run id>/<name>.zip (default ~/.local/share/kact/artifacts)")
+    .option('--cache-server-path <dir>', 'where the cache of actions/cache is kept between runs (default ~/.cache/kact/cache)')
+    .option('--cache-max-size <size>', 'the cache size past which least recently used entries go', '10G')
+    .option('--no-cache-server', 'serve no cache: actions/cache misses and saves nothing')
+    .option('--runtime-route <route>', 'how job pods reach the artifact and cache services kact serves: node (kact runs on a node of the cluster), tunnel (a relay pod and port-forward through the API server), auto', 'auto')
     .action(async (flags: RunFlags) => exit(await runCommand({ ...flags, verbose: program.opts().verbose === true }, terminal)));
   program
     .command('cluster')
@@ -78,14 +83,7 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
     .option('--context <name>', 'kubeconfig context')
     .option('--namespace <name>', 'namespace')
     .action(async (flags: ClusterFlags & { all: boolean }) => io.out(await gcCommand(flags)));
-  program
-    .command('eval')
-    .description('evaluate an expression (prints JSON) or a template containing ${{ }} (prints the string)')
-    .argument('<expression>')
-    .option('--context <file>', 'JSON file of contexts, e.g. {"github": {...}, "matrix": {...}}')
-    .option('--status <status>', 'job status seen by success()/failure()/cancelled()', 'success')
-    .option('--workspace <dir>', 'directory hashFiles() reads', '.')
-    .action(async (expression: string, flags: EvalFlags) => io.out(await evalCommand(expression, flags)));
+  addEvalCommand(program, io.out);
   program
     .command('bench')
     .description('measure step strategies side by side on the cluster: per-step overhead, job start, matrix and log throughput, RSS')

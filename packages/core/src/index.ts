@@ -11,5 +11,6 @@ export type { JobRef, RunEvents, StepRef } from './run/run-events.js';
 export { runPlan, newRunId, type RunOptions } from './run/run-plan.js';
 export { Cancellation } from './run/cancellation.js';
 export type { JobRunnerDeps } from './run/job-runner.js';
+export type { ActionRuntime, ActionRuntimeEnv, RuntimeJob } from './run/action-runtime.js';
 export { ActionStore, defaultActionCacheDir, type ActionStoreOptions, type ResolvedAction } from './actions/action-store.js';
 export * from './output/index.js';

@@ -249,14 +249,15 @@ runs:
     expect(r.logs.some((l) => l.endsWith('| result=hello, world'))).toBe(true);
   });
 
-  it('runs a node action with pre and post steps in the right order and INPUT_ env', async () => {
+  it("skips a local node action's pre with the runner's warning; main and post run with INPUT_ env and state", async () => {
     const r = await runWorkflow({
       ...wf(`jobs:
   j:
     runs-on: ubuntu-latest
     steps:
       - run: echo first
-      - uses: ./act
+      - id: act
+        uses: ./act
         with: { name: kact }
       - run: echo last
 `),
@@ -269,14 +270,85 @@ runs:
   main: main.js
   post: post.js
 `,
-      'act/pre.js': `const fs = require('fs'); fs.appendFileSync(process.env.GITHUB_STATE, 'from_pre=yes\\n'); console.log('pre ran');`,
-      'act/main.js': `console.log('main ' + process.env.INPUT_NAME + ' state ' + process.env.STATE_from_pre);`,
-      'act/post.js': `console.log('post ran');`,
+      'act/pre.js': `console.log('pre ran');`,
+      'act/main.js': `const fs = require('fs'); fs.appendFileSync(process.env.GITHUB_STATE, 'from_main=yes\\n'); console.log('main ' + process.env.INPUT_NAME);`,
+      'act/post.js': `console.log('post ran, state ' + process.env.STATE_from_main);`,
     });
     expect(r.result.result).toBe('success');
-    const order = r.logs.map((l) => l.split(' | ')[2]);
-    expect(order).toEqual(['pre ran', 'first', 'main kact state yes', 'last', 'post ran']);
-    expect(r.job('j').steps.map((s) => s.stage)).toEqual(['pre', 'main', 'main', 'main', 'post']);
+    const warning = "`pre` execution is not supported for local action from './act'";
+    const lines = r.logs.map((l) => l.split(' | ').slice(2).join(' | '));
+    expect(lines).toEqual(['first', `::warning::${warning}`, 'main kact', 'last', 'post ran, state yes']);
+    expect(r.job('j').steps.map((s) => `${s.stage} ${s.name}`)).toEqual(['main Run echo first', 'main Run ./act', 'main Run echo last', 'post Post Run ./act']);
+    expect(r.step('j', 'act').annotations).toEqual([{ level: 'warning', message: warning }]);
+  });
+
+  it("runs a remote node action's pre before every main step, its state reaching main and post", async () => {
+    const server = mkdtempSync(join(tmpdir(), 'kact-git-server-'));
+    const repo = join(server, 'acme', 'lifecycle');
+    mkdirSync(repo, { recursive: true });
+    const files: Record<string, string> = {
+      'action.yml': `name: lifecycle
+inputs:
+  name: { default: world }
+runs:
+  using: node20
+  pre: pre.js
+  main: main.js
+  post: post.js
+`,
+      'pre.js': `const fs = require('fs'); fs.appendFileSync(process.env.GITHUB_STATE, 'from_pre=yes\\n'); console.log('pre ' + process.env.INPUT_NAME);`,
+      'main.js': `console.log('main state ' + process.env.STATE_from_pre);`,
+      'post.js': `console.log('post state ' + process.env.STATE_from_pre);`,
+    };
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(repo, name), text);
+    const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args]);
+    git('init', '-q', '-b', 'main');
+    git('add', '.');
+    git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'c');
+    git('tag', 'v1');
+    const r = await runWorkflow(
+      wf(`jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo first
+      - id: remote
+        uses: acme/lifecycle@v1
+`),
+      { actionsUrl: `file://${server}` },
+    );
+    expect(r.result.result).toBe('success');
+    expect(r.logs.map((l) => l.split(' | ').slice(2).join(' | '))).toEqual(['pre world', 'first', 'main state yes', 'post state yes']);
+    expect(r.job('j').steps.map((s) => s.stage)).toEqual(['pre', 'main', 'main', 'post']);
+    expect(r.logs.join('\n')).not.toContain('not supported');
+  });
+
+  it("skips a local docker action's pre-entrypoint with the runner's warning", async () => {
+    class RecordingPods extends LocalPods {
+      readonly entrypoints: (string | undefined)[] = [];
+      override async runContainer(_pod: Parameters<LocalPods['runContainer']>[0], request: Parameters<LocalPods['runContainer']>[1]) {
+        this.entrypoints.push(request.entrypoint?.[0]);
+        return { exitCode: 0, fileCommands: {} };
+      }
+    }
+    const pods = new RecordingPods();
+    const r = await runWorkflow(
+      {
+        ...wf(`jobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - id: d\n        uses: ./docker-act\n`),
+        'docker-act/action.yml': `name: d
+runs:
+  using: docker
+  image: docker://alpine:3
+  pre-entrypoint: /pre.sh
+  entrypoint: /main.sh
+  post-entrypoint: /post.sh
+`,
+      },
+      { pods },
+    );
+    expect(r.result.result).toBe('success');
+    expect(pods.entrypoints).toEqual(['/main.sh', '/post.sh']);
+    expect(r.step('j', 'd').annotations).toEqual([{ level: 'warning', message: "`pre` execution is not supported for local action from './docker-act'" }]);
   });
 
   it('cancels on request: the running step stops, always() steps and the run report cancelled', async () => {

@@ -1,6 +1,6 @@
 // The act peer suite's expression cases (../shared/peer-suites/act/act-expr-cases.tsv beside the
 // repository), run through the code path `kact eval` uses: evaluate() for an expression and
-// interpolate() for text containing `${{`.
+// interpolate() for a template (each row's mode says which).
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-export { ClusterUnreachableError, checkReachable, connectToCluster, messageOf, type KubeConnection, type KubeConnectionOptions } from './connection.js';
+export { ClusterUnreachableError, checkReachable, connectToCluster, isHttpStatus, messageOf, type KubeConnection, type KubeConnectionOptions } from './connection.js';
 export { parseContainerOptions, splitOptionWords, type ContainerOptions } from './docker-options.js';
 export { buildJobPod, jobLabels, jobObjectNames, LABELS, labelValue, POD_BUSYBOX, POD_SLOTS, type JobPodResources, type PodBuildSettings } from './pod-builder.js';
 export { objectKey } from '@kact/core';
@@ -20,3 +20,7 @@ export { parseFileRecords, PRINT_FILES_FUNCTION } from './file-records.js';
 export { DEFAULT_COPY_MAX_BYTES, EphemeralCopyIn, packFolder, type EphemeralCopySettings, type PodFileCopy } from './ephemeral-copy-in.js';
 export { STEP_LAUNCH } from './step-launch.js';
 export { InvalidProcessRequest, newStepDir, stepFiles, type StepFiles } from './step-files.js';
+export { openReverseTunnel, relayPodName, ReverseTunnelError, type ReverseTunnel, type ReverseTunnelOptions } from './reverse-tunnel/open-reverse-tunnel.js';
+export { buildRelayPod, RELAY_COMPONENT, RELAY_CONTAINER, type RelayPodSettings } from './reverse-tunnel/relay-pod.js';
+export { RELAY_SCRIPT } from './reverse-tunnel/relay-script.js';
+export type { TunnelStats, TunnelTarget } from './reverse-tunnel/tunnel-pool.js';

@@ -8,6 +8,7 @@ import {
   githubContext,
   plan,
   runPlan,
+  type ActionRuntime,
   type ContainerSelection,
   type JobResult,
   type RunEvents,
@@ -39,6 +40,8 @@ export interface RunLocallyOptions {
    * kact applies the decorators its plugins bind.
    */
   decorate?: StepStrategyDecorator | readonly StepStrategyDecorator[];
+  /** The run's artifact and cache services, as `kact run` passes them. */
+  runtime?: ActionRuntime;
 }
 
 export interface LocalRun {
@@ -98,7 +101,7 @@ export async function runWorkflowLocally(files: Record<string, string>, options:
     try {
       result = await runPlan(
         planned,
-        { backend: pods, strategy, actions, events },
+        { backend: pods, strategy, actions, events, ...(options.runtime ? { runtime: options.runtime } : {}) },
         { repoRoot, debug: options.debug ?? false, actCompat: false, contexts, secrets, jobSecrets: secrets, event, concurrentJobs: 4, containers },
         cancellation,
       );

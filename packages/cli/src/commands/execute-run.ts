@@ -17,8 +17,10 @@ import { checkReachable } from '@kact/kubernetes';
 import type { Backend } from '../composition.js';
 import { registerRun } from '../run-registry.js';
 import type { RunInputs } from '../run-inputs.js';
+import { startRunRuntime, type RuntimeFlags } from '../runtime/runtime-flags.js';
+import type { RunRuntime } from '../runtime/run-runtime.js';
 
-export interface ExecuteFlags {
+export interface ExecuteFlags extends RuntimeFlags {
   strategy?: string;
   plugin: string[];
   concurrentJobs: string;
@@ -83,10 +85,13 @@ export async function executeRun(inputs: RunInputs, plan: Plan, flags: ExecuteFl
   const concurrentJobs = Number(flags.concurrentJobs);
   const cancellation = new Cancellation();
   const stopListening = onSignals(cancellation, terminal.write);
+  let runtime: RunRuntime | undefined;
   try {
+    runtime = await startRunRuntime(flags, connection, runId, cancellation.signal, (line) => terminal.write(`kact: ${masker.mask(line)}\n`));
+    if (flags.verbose) terminal.write(`artifacts and cache served at ${runtime.description}\n`);
     const result = await runPlan(
       plan,
-      { backend, strategy, actions, events: composeReporters(...reporters) },
+      { backend, strategy, actions, events: composeReporters(...reporters), runtime },
       {
         runId,
         repoRoot: inputs.repoRoot,
@@ -102,9 +107,20 @@ export async function executeRun(inputs: RunInputs, plan: Plan, flags: ExecuteFl
       },
       cancellation,
     );
+    await reportArtifacts(runtime, runId, terminal.write);
     return result.result === 'success' ? 0 : 1;
   } finally {
+    await runtime?.close();
     stopListening();
     forget();
   }
+}
+
+/** Where the run's artifacts are on this machine: the one place a user looks for them after the run. */
+async function reportArtifacts(runtime: RunRuntime, runId: string, write: (text: string) => void): Promise<void> {
+  const artifacts = await runtime.finishRun(runId);
+  if (artifacts.length === 0) return;
+  const size = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} kB` : `${bytes} B`);
+  write(`\nartifacts of this run (${artifacts.length}):\n`);
+  for (const a of artifacts) write(`  ${a.name}  ${size(a.size)}  ${a.path}\n`);
 }

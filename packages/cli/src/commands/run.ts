@@ -3,6 +3,7 @@ import type { Plan, PlannedJob } from '@kact/core';
 import { composeBackend, type Backend } from '../composition.js';
 import { readKactConfig } from '../config/kact-config.js';
 import { planInputs, readRunInputs, type CommonFlags } from '../run-inputs.js';
+import { checkRuntimeFlags } from '../runtime/runtime-flags.js';
 import { executeRun, type ExecuteFlags, type Terminal } from './execute-run.js';
 
 export interface RunFlags extends CommonFlags, ExecuteFlags {
@@ -48,6 +49,7 @@ function describeJob(j: PlannedJob): string[] {
  */
 export async function runCommand(flags: RunFlags, terminal: Terminal): Promise<number> {
   const inputs = await readRunInputs(flags);
+  checkRuntimeFlags(flags);
   // Modules and plugins are loaded and checked before anything else, also for --dry-run.
   const composed = await composeBackend({
     ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),

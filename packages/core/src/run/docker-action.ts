@@ -5,6 +5,7 @@ import type { ResolvedAction } from '../actions/action-store.js';
 import type { ActionInputs } from './action-inputs.js';
 import { inputEnvName } from './action-inputs.js';
 import type { JobEnvironment } from './job-environment.js';
+import { runsPreStage } from './local-action-pre.js';
 import { outcomeOf } from './run-script-step.js';
 import type { StepInvocation, StepOutcome } from './run-steps.js';
 import { runStepProcess } from './step-process.js';
@@ -47,7 +48,8 @@ async function runImage(job: JobEnvironment, invocation: StepInvocation, image: 
       image,
       ...(entrypoint ? { entrypoint: [entrypoint] } : {}),
       args,
-      env,
+      // The runner gives container actions its services (artifacts, cache) over the step's env.
+      env: { ...env, ...job.actionRuntimeEnv },
       workingDirectory: POD_PATHS.workspace,
       ...(invocation.timeoutMs ? { timeoutMs: invocation.timeoutMs } : {}),
     },
@@ -100,8 +102,9 @@ export async function runDockerAction(
     });
   }
   // The runner runs pre-entrypoint while setting up the job; here it runs right before the main
-  // entrypoint, in the same kind of container, which is what an action can observe.
-  if (runs.preEntrypoint) {
+  // entrypoint, in the same kind of container, which is what an action can observe. Not for a
+  // local action: the runner skips it (and its main step warned, local-action-pre.ts).
+  if (runs.preEntrypoint && runsPreStage(resolved.reference)) {
     const pre = await runImage(job, invocation, image, runs.preEntrypoint, [], env);
     if (pre.outcome !== 'success') return { ...pre, error: `pre-entrypoint: ${pre.error ?? 'failed'}` };
   }

@@ -36,6 +36,8 @@ export interface JobEnvironment {
   posts: PostStep[];
   /** Results of every step run so far, in order, including composite children's parents only. */
   results: StepResult[];
+  /** ACTIONS_* variables of the run's artifact and cache services, for JavaScript and Docker actions only (as the runner). */
+  actionRuntimeEnv: Record<string, string>;
   /**
    * Set by the first step that kact's machinery failed (InfrastructureError: a lost pod, no exit
    * record): the job fails with it, whatever `continue-on-error` says.

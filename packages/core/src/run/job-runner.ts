@@ -15,6 +15,7 @@ import { WorkflowCommandProcessor } from '../output/workflow-commands.js';
 import { workspaceExcludes } from '../workspace/workspace-files.js';
 import type { Cancellation } from './cancellation.js';
 import { defaultJobEnv, runnerContext } from './default-env.js';
+import type { ActionRuntime } from './action-runtime.js';
 import type { JobEnvironment, StepOptions, StepScope } from './job-environment.js';
 import { dnsLabel, jobPodRequest } from './job-pod-request.js';
 import { JobState } from './job-state.js';
@@ -31,6 +32,8 @@ export interface JobRunnerDeps {
   strategy: StepStrategy;
   actions: ActionStore;
   events: RunEvents;
+  /** The artifact and cache services of the run, when kact serves them. */
+  runtime?: ActionRuntime;
 }
 
 export interface JobRunOptions extends StepOptions {
@@ -96,6 +99,16 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
   };
   const masker = new SecretMasker();
   for (const value of Object.values(options.secrets)) masker.add(value);
+  const runtime = deps.runtime?.forJob({
+    runId: options.runId,
+    key: ref.key,
+    repository: String(github.repository ?? ''),
+    ref: String(github.ref ?? ''),
+    baseRef: String(github.base_ref ?? ''),
+    defaultBranch: defaultBranchOf(github),
+    eventName: String(github.event_name ?? ''),
+  });
+  for (const value of runtime?.secrets ?? []) masker.add(value);
 
   let env: Record<string, string>;
   let timeoutMs: number;
@@ -142,7 +155,7 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
     // Service discovery sits under the workflow's own env: a user-set variable of the same name wins.
     const state = new JobState(pod, contexts, { ...serviceEnv(pod.services), ...env });
     const commands = new WorkflowCommandProcessor({ masker, stepDebug: options.debug, workspace: POD_PATHS.workspace });
-    const environment: JobEnvironment = { state, ...deps, job: ref, masker, commands, options, cancellation: jobCancellation, posts: [], results: [] };
+    const environment: JobEnvironment = { state, ...deps, job: ref, masker, commands, options, cancellation: jobCancellation, posts: [], results: [], actionRuntimeEnv: runtime?.env ?? {} };
     // Independent round-trips to the pod: in parallel, since they add up to the job's start time.
     const [, probed] = await Promise.all([populateWorkspace(deps.backend, pod, options.repoRoot, github.event), probeContainer(environment)]);
     Object.assign(state, probed);
@@ -174,6 +187,13 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
     clearTimeout(timer);
     if (pod) await deps.backend.stopJob(pod).catch((err) => deps.events.jobInfo?.(ref, `could not delete pod ${name}: ${describeError(err)}`));
   }
+}
+
+/** The repository's default branch, from the event's payload as GitHub sends it; `main` when the event has none. */
+function defaultBranchOf(github: Record<string, Value>): string {
+  const event = github.event as { repository?: { default_branch?: unknown } } | undefined;
+  const branch = event?.repository?.default_branch;
+  return typeof branch === 'string' && branch ? branch : 'main';
 }
 
 /** Copies the working tree (minus .gitignore'd files) and the event payload into the pod. */

@@ -31,7 +31,7 @@ export async function runNodeAction(
         kind: 'exec',
         container: job.state.pod.mainContainer,
         command: ['node', `${resolved.podDir}/${script}`],
-        env: { ...invocation.env, ...inputs.env, ...actionEnv(resolved), ...stateEnv(job.state.actionState.get(invocation.key)) },
+        env: { ...invocation.env, ...job.actionRuntimeEnv, ...inputs.env, ...actionEnv(resolved), ...stateEnv(job.state.actionState.get(invocation.key)) },
         workingDirectory: POD_PATHS.workspace,
         ...(invocation.timeoutMs ? { timeoutMs: invocation.timeoutMs } : {}),
       },

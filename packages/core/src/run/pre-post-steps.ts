@@ -2,6 +2,7 @@ import { evaluateCondition, type EvaluationOptions } from '@kact/expressions';
 import { parseActionReference, type Step } from '@kact/model';
 import { POD_PATHS } from '../backend/pod-paths.js';
 import { actionInputs } from './action-inputs.js';
+import { runsPreStage } from './local-action-pre.js';
 import type { JobEnvironment, StepScope } from './job-environment.js';
 import type { Conclusion, StepResult } from './results.js';
 import type { StepRef } from './run-events.js';
@@ -9,7 +10,7 @@ import { describeError } from './run-steps.js';
 import { outcomeOf } from './run-script-step.js';
 import { runStepProcess } from './step-process.js';
 import { defaultStepName, evaluateStrings } from './step-values.js';
-import { actionEnv } from './uses-step.js';
+import { actionEnv, ensureInPod } from './uses-step.js';
 
 function recordStage(job: JobEnvironment, ref: StepRef, outcome: Conclusion, started: number, error?: string): void {
   const result: StepResult = {
@@ -30,12 +31,13 @@ function recordStage(job: JobEnvironment, ref: StepRef, outcome: Conclusion, sta
 }
 
 /**
- * Node actions' `pre:` scripts, run before any main step in step order when `pre-if`
- * (default `always()`) holds, as the runner does during "Set up job".
+ * Remote node actions' `pre:` scripts, run before any main step in step order when `pre-if`
+ * (default `always()`) holds, as the runner does during "Set up job". A local action's `pre:`
+ * never runs; its main step warns about it (local-action-pre.ts).
  */
 export async function runPreSteps(job: JobEnvironment, steps: Step[], scope: StepScope): Promise<void> {
   for (const step of steps) {
-    if (step.kind !== 'uses' || parseActionReference(step.uses).kind === 'docker') continue;
+    if (step.kind !== 'uses' || !runsPreStage(parseActionReference(step.uses))) continue;
     let resolved;
     try {
       resolved = await job.actions.resolve(step.uses, step.location);
@@ -51,6 +53,7 @@ export async function runPreSteps(job: JobEnvironment, steps: Step[], scope: Ste
     try {
       if (!evaluateCondition(runs.preIf ?? 'always()', contexts, evaluation)) continue;
       job.events.stepStarted?.(job.job, ref);
+      await ensureInPod(job, resolved);
       const env = { ...job.state.env, ...evaluateStrings(step.env, contexts, evaluation) };
       const inputs = actionInputs(resolved.action, step.with, { ...contexts, env }, evaluation);
       const signal = job.cancellation.stepSignal();
@@ -61,7 +64,7 @@ export async function runPreSteps(job: JobEnvironment, steps: Step[], scope: Ste
           kind: 'exec',
           container: job.state.pod.mainContainer,
           command: ['node', `${resolved.podDir}/${runs.pre}`],
-          env: { ...env, ...inputs.env, ...actionEnv(resolved) },
+          env: { ...env, ...job.actionRuntimeEnv, ...inputs.env, ...actionEnv(resolved) },
           workingDirectory: POD_PATHS.workspace,
         },
         signal,

@@ -1,12 +1,14 @@
+import type { Contexts } from '@kact/expressions';
 import type { UsesStep } from '@kact/model';
 import { parseActionReference } from '@kact/model';
 import type { ResolvedAction } from '../actions/action-store.js';
-import { actionInputs } from './action-inputs.js';
+import { actionInputs, type ActionInputs } from './action-inputs.js';
 import { localActionFromPod } from './action-from-pod.js';
 import { isCheckout, isOwnCheckout, runCheckout, runCheckoutOther } from './checkout.js';
 import { runCompositeAction } from './composite-action.js';
 import { runDockerAction, runDockerImage } from './docker-action.js';
 import type { JobEnvironment, StepScope } from './job-environment.js';
+import { warnLocalPre } from './local-action-pre.js';
 import { runNodeAction } from './node-action.js';
 import type { StepInvocation, StepOutcome } from './run-steps.js';
 
@@ -20,8 +22,8 @@ export function actionEnv(resolved: ResolvedAction): Record<string, string> {
   return env;
 }
 
-/** Copies a remote action's clone into the pod once per job. */
-async function ensureInPod(job: JobEnvironment, resolved: ResolvedAction): Promise<void> {
+/** Copies a remote action's clone into the pod once per job (its pre step may come first). */
+export async function ensureInPod(job: JobEnvironment, resolved: ResolvedAction): Promise<void> {
   if (!resolved.checkout) return;
   const copied = job.state.copiedActions;
   if (copied.has(resolved.checkout.podDir)) return;
@@ -47,6 +49,19 @@ export async function runUsesStep(job: JobEnvironment, step: UsesStep, scope: St
   await ensureInPod(job, resolved);
   const inputs = actionInputs(resolved.action, step.with, contexts, invocation.evaluation);
   for (const warning of inputs.warnings) job.events.jobInfo?.(job.job, `${invocation.ref.name}: warning: ${warning}`);
+  const warnings = warnLocalPre(job, invocation.ref, step.uses, resolved.reference, resolved.action);
+  const outcome = await runAction(job, resolved, inputs, contexts, scope, invocation);
+  return warnings.length ? { ...outcome, annotations: [...warnings, ...outcome.annotations] } : outcome;
+}
+
+function runAction(
+  job: JobEnvironment,
+  resolved: ResolvedAction,
+  inputs: ActionInputs,
+  contexts: Contexts,
+  scope: StepScope,
+  invocation: StepInvocation,
+): Promise<StepOutcome> {
   const runs = resolved.action.runs;
   switch (runs.using) {
     case 'composite':

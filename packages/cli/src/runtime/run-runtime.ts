@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import type { ActionRuntime, ActionRuntimeEnv, RuntimeJob } from '@kact/core';
+import { artifactRoutes, ArtifactStore, cacheJobEnvironment, CacheJobRegistry, cacheRoutes, CacheStore, RunCredentials, RuntimeServer, type ArtifactRecord, type Route } from '@kact/runtime-services';
+import type { PodRoute, RouteChoice } from './pod-route.js';
+
+export interface RunRuntimeSettings {
+  /** `--artifact-server-path`: the run's artifacts go to `<dir>/<run id>/`. */
+  artifactDir: string;
+  /** `--cache-server-path`; without it (`--no-cache-server`) jobs get no cache service. */
+  cacheDir?: string;
+  /** `--cache-max-size`: least recently used entries go past it. */
+  cacheMaxBytes?: number;
+}
+
+/**
+ * The run's artifact and cache services, served by this kact process for the run's jobs: one
+ * HTTP server, one signing key per run (a token of another run, or a pod that only reaches the
+ * port, gets nothing), and a route that takes job pods to it (see pod-route.ts).
+ */
+export class RunRuntime implements ActionRuntime {
+  private constructor(
+    private readonly server: RuntimeServer,
+    private readonly url: URL,
+    private readonly credentials: RunCredentials,
+    private readonly artifacts: ArtifactStore,
+    private readonly cache: { store: CacheStore; jobs: CacheJobRegistry } | undefined,
+    private readonly route: PodRoute,
+  ) {}
+
+  /** Opens the stores, starts the server where `route` says, then the route that takes pods to it. */
+  static async start(settings: RunRuntimeSettings, route: RouteChoice, log: (line: string) => void): Promise<RunRuntime> {
+    const credentials = new RunCredentials();
+    const artifacts = new ArtifactStore({ root: settings.artifactDir });
+    const cache = settings.cacheDir
+      ? { store: await CacheStore.open(settings.cacheDir, { ...(settings.cacheMaxBytes ? { maxBytes: settings.cacheMaxBytes } : {}), log }), jobs: new CacheJobRegistry() }
+      : undefined;
+    const routes: Route[] = [artifactRoutes(artifacts, credentials)];
+    if (cache) routes.push(cacheRoutes(cache.store, credentials, cache.jobs));
+    const server = new RuntimeServer(routes, log);
+    try {
+      await server.listen({ host: route.bindHost });
+      const podRoute = await route.open(server.port);
+      return new RunRuntime(server, podRoute.url, credentials, artifacts, cache, podRoute);
+    } catch (error) {
+      await server.close();
+      await cache?.store.close();
+      throw error;
+    }
+  }
+
+  /** How pods reach the services, for the run's output. */
+  get description(): string {
+    return `${this.url.href} (${this.route.description})`;
+  }
+
+  forJob(job: RuntimeJob): ActionRuntimeEnv {
+    // Backend ids go into the token's `scp` claim, split on ':': a hash keeps any job key safe there.
+    const ids = { runBackendId: job.runId, jobBackendId: createHash('sha256').update(job.key).digest('hex').slice(0, 32) };
+    const token = this.credentials.tokenFor(ids.runBackendId, ids.jobBackendId);
+    if (this.cache) {
+      // A repository without a branch checked out (a detached HEAD, no commit yet) saves to the default branch's scope.
+      const ref = job.ref.startsWith('refs/') ? job.ref : `refs/heads/${job.defaultBranch}`;
+      this.cache.jobs.register(ids, { ref, defaultBranch: job.defaultBranch, ...(job.baseRef ? { baseRef: job.baseRef } : {}), ...(job.repository ? { repository: job.repository } : {}) });
+    }
+    const env: Record<string, string> = {
+      ACTIONS_RUNTIME_URL: this.url.href,
+      ACTIONS_RUNTIME_TOKEN: token,
+      ACTIONS_RESULTS_URL: this.url.href,
+      ...(this.cache ? cacheJobEnvironment(this.url, token) : {}),
+    };
+    return { env, secrets: [token] };
+  }
+
+  /**
+   * The run's finalized artifacts and where they are on this machine, once the run is over:
+   * uploads its jobs left unfinished (a cancelled step) are deleted first.
+   */
+  async finishRun(runId: string): Promise<Array<ArtifactRecord & { path: string }>> {
+    await this.artifacts.discardIncomplete(runId).catch(() => 0);
+    const records = await this.artifacts.list(runId).catch(() => []);
+    return records.map((record) => ({ ...record, path: this.artifacts.filePath(record) }));
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.server.close(), this.route.close()]);
+    await this.cache?.store.close();
+  }
+}

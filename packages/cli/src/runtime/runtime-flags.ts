@@ -1,0 +1,61 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { InputError } from '@kact/model';
+import { openReverseTunnel, type KubeConnection } from '@kact/kubernetes';
+import { chooseRoute, ROUTE_MODES, type RouteMode } from './pod-route.js';
+import { RunRuntime } from './run-runtime.js';
+
+/** `kact run`'s flags for the run's artifact and cache services (act's names where act has one). */
+export interface RuntimeFlags {
+  artifactServerPath?: string;
+  /** `--no-cache-server` sets it false. */
+  cacheServer: boolean;
+  cacheServerPath?: string;
+  cacheMaxSize: string;
+  runtimeRoute: string;
+}
+
+/** Where artifacts go by default: data the user keeps, not a cache (XDG_DATA_HOME). */
+export function defaultArtifactDir(): string {
+  return join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'kact', 'artifacts');
+}
+
+/** Where the cache lives by default, beside the action cache (XDG_CACHE_HOME). */
+export function defaultCacheDir(): string {
+  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kact', 'cache');
+}
+
+const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** `10G`, `512M`, `1048576`: a size in bytes (powers of 1024, an optional trailing `B`). */
+export function parseSize(text: string, flag: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$/i.exec(text);
+  const bytes = match ? Number(match[1]) * UNITS[match[2]!.toLowerCase()]! : NaN;
+  if (!Number.isFinite(bytes) || bytes <= 0) throw InputError.at(`${flag} expects a size such as 10G, 512M or 1048576, got '${text}'`);
+  return Math.floor(bytes);
+}
+
+/**
+ * Starts the run's services where the flags say and the route pods take to them. With a tunnel,
+ * the relay pod carries the run's labels, so `kact gc` collects it if kact dies.
+ */
+export async function startRunRuntime(flags: RuntimeFlags, connection: KubeConnection, runId: string, signal: AbortSignal, log: (line: string) => void): Promise<RunRuntime> {
+  const route = await chooseRoute(flags.runtimeRoute as RouteMode, connection, async (port) => {
+    const tunnel = await openReverseTunnel(connection, { runId, target: { host: '127.0.0.1', port }, signal, warn: log });
+    return { url: new URL(tunnel.url), description: `reverse tunnel through pod ${tunnel.podName}`, close: () => tunnel.close() };
+  });
+  return RunRuntime.start(
+    {
+      artifactDir: resolve(flags.artifactServerPath ?? defaultArtifactDir()),
+      ...(flags.cacheServer ? { cacheDir: resolve(flags.cacheServerPath ?? defaultCacheDir()), cacheMaxBytes: parseSize(flags.cacheMaxSize, '--cache-max-size') } : {}),
+    },
+    route,
+    log,
+  );
+}
+
+/** Rejects bad runtime flags before anything runs (also for --dry-run). */
+export function checkRuntimeFlags(flags: RuntimeFlags): void {
+  if (flags.cacheServer) parseSize(flags.cacheMaxSize, '--cache-max-size');
+  if (!ROUTE_MODES.includes(flags.runtimeRoute as RouteMode)) throw InputError.at(`--runtime-route must be one of ${ROUTE_MODES.join(', ')}, got '${flags.runtimeRoute}'`);
+}
