@@ -33,7 +33,7 @@ export interface RemoteAction {
   repo: string;
   /** Branch or tag the clone serves (`uses: owner/repo@ref`). */
   ref: string;
-  /** Folder of the case whose files become the repository's content. */
+  /** Folder of the case whose files become the repository's content, or `@stand-in/<name>` for one of the suite's stand-ins for GitHub's actions. */
   from: string;
 }
 
