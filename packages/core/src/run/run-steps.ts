@@ -33,7 +33,29 @@ export interface StepInvocation {
 
 export function describeError(err: unknown): string {
   if (isInputError(err)) return err.diagnostics.map(formatDiagnostic).join('; ');
-  return err instanceof Error ? err.message : String(err);
+  return apiStatusMessage(err) ?? (err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * The API server's own words for an error a Kubernetes client threw (its Status `message`),
+ * instead of the client's dump of headers and body; a refusal names what the user must grant.
+ */
+function apiStatusMessage(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { code, body } = err as { code?: unknown; body?: unknown };
+  if (typeof code !== 'number' || body === undefined) return undefined;
+  let status: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      status = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+  }
+  const message = (status as { message?: unknown } | null)?.message;
+  if (typeof message !== 'string' || !message) return undefined;
+  const hint = code === 403 ? ': the account kact runs as lacks this right (docs/rbac/ has the Role each strategy needs)' : '';
+  return `${message} (HTTP ${code})${hint}`;
 }
 
 /** Runs the steps of a job or composite action in order, recording each in the scope. */
