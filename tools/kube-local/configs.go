@@ -203,7 +203,7 @@ func (c *cluster) apiserverArgs() []string {
 	return []string{"apiserver",
 		fmt.Sprintf("--etcd-servers=http://127.0.0.1:%d", c.etcdPort),
 		"--advertise-address=" + c.nodeIP.String(),
-		"--bind-address=0.0.0.0",
+		"--bind-address=" + c.apiBind,
 		fmt.Sprintf("--secure-port=%d", c.apiPort),
 		"--tls-cert-file=" + p("apiserver.crt"),
 		"--tls-private-key-file=" + p("apiserver.key"),

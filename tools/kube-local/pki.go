@@ -161,8 +161,7 @@ func (c *cluster) issueClient(ca *certAuthority, cl clientCert) error {
 	if err := ca.issue(dir, cl.name, cl.cn, orgs, false, nil, nil); err != nil {
 		return err
 	}
-	server := fmt.Sprintf("https://127.0.0.1:%d", c.apiPort)
-	return writeKubeconfig(c, c.path(cl.name+".kubeconfig"), server, filepath.Join(dir, cl.name))
+	return writeKubeconfig(c, c.path(cl.name+".kubeconfig"), c.apiURL(), filepath.Join(dir, cl.name))
 }
 
 // ensureClient issues the client certificate and kubeconfig of one component with the

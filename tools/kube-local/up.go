@@ -70,6 +70,8 @@ type clusterInfo struct {
 	NodeName string `json:"nodeName"`
 	NodeIP   string `json:"nodeIP"`
 	APIPort  int    `json:"apiPort"`
+	// APIBind is empty in the cluster.json of an older binary, whose API server listened on every interface.
+	APIBind  string `json:"apiBind,omitempty"`
 	EtcdPort int    `json:"etcdPort"`
 	Binary   string `json:"binary"`
 	Egress   bool   `json:"podEgress"`
@@ -127,6 +129,12 @@ func (c *cluster) up() error {
 		}
 		c.nodeIP = ip
 	}
+	if c.apiBind == "" {
+		// Only the node's address, not every interface: nothing beyond this machine and its pods needs the API server.
+		c.apiBind = c.nodeIP.String()
+	} else if net.ParseIP(c.apiBind) == nil {
+		return fmt.Errorf("--api-bind-address %q is not an IP address", c.apiBind)
+	}
 	host, _ := os.Hostname()
 	c.nodeName = strings.ToLower(strings.Split(host, ".")[0])
 	if c.nodeName == "" {
@@ -158,7 +166,7 @@ func (c *cluster) up() error {
 	if err := c.setupBridge(); err != nil {
 		return err
 	}
-	info := clusterInfo{c.nodeName, c.nodeIP.String(), c.apiPort, c.etcdPort, c.self, c.egress, time.Now().Format(time.RFC3339)}
+	info := clusterInfo{c.nodeName, c.nodeIP.String(), c.apiPort, c.apiBind, c.etcdPort, c.self, c.egress, time.Now().Format(time.RFC3339)}
 	ib, _ := json.MarshalIndent(info, "", "  ")
 	if err := os.WriteFile(c.path("cluster.json"), ib, 0o644); err != nil {
 		return err
@@ -207,7 +215,7 @@ func (c *cluster) up() error {
 		return err
 	}
 	if err := c.waitFor("apiserver", deadline, func() error {
-		return httpOK(hc, fmt.Sprintf("https://127.0.0.1:%d/readyz", c.apiPort))
+		return httpOK(hc, c.apiURL()+"/readyz")
 	}); err != nil {
 		return err
 	}
@@ -368,12 +376,15 @@ func (c *cluster) healthy(except ...string) bool {
 	if err != nil || json.Unmarshal(b, &info) != nil {
 		return false
 	}
-	c.apiPort, c.nodeName = info.APIPort, info.NodeName
+	c.apiPort, c.nodeName, c.nodeIP = info.APIPort, info.NodeName, net.ParseIP(info.NodeIP)
+	if c.apiBind = info.APIBind; c.apiBind == "" {
+		c.apiBind = "0.0.0.0"
+	}
 	hc, err := c.adminHTTP()
 	if err != nil {
 		return false
 	}
-	return httpOK(hc, fmt.Sprintf("https://127.0.0.1:%d/readyz", c.apiPort)) == nil
+	return httpOK(hc, c.apiURL()+"/readyz") == nil
 }
 
 func portFree(port int) error {

@@ -1,14 +1,24 @@
 import { Command, Option, type ErrorOptions, type ParseOptionsResult } from 'commander';
-import { validateExpression } from '@kact/expressions';
-import { evalCommand, type EvalFlags } from './commands/eval.js';
+import type { EvalFlags } from './commands/eval.js';
 
 /** `-x`, `--name`, `--name=value`: what a user types as a flag, not as an expression. */
 const OPTION_LIKE = /^--?[A-Za-z][\w-]*(=.*)?$/s;
 
 const HELP_FLAGS = new Set(['-h', '--help']);
 
+/**
+ * @kact/expressions' parser, which `parseOptions` (synchronous) needs: imported by the parent's
+ * preSubcommand hook before `kact eval` parses its arguments, not when kact starts.
+ */
+let validateExpression: ((text: string) => void) | undefined;
+
+async function loadParser(): Promise<void> {
+  validateExpression ??= (await import('@kact/expressions')).validateExpression;
+}
+
 function isExpressionText(arg: string): boolean {
   if (!OPTION_LIKE.test(arg)) return true;
+  if (!validateExpression) throw new Error("kact eval: the expression parser is not loaded (the command is added with addEvalCommand, whose hook loads it)");
   try {
     validateExpression(arg); // `-Infinity` looks like a flag and is an expression
     return true;
@@ -68,6 +78,12 @@ export function addEvalCommand(parent: Command, print: (text: string) => void): 
     .addOption(new Option('--template', 'treat the text as a template (interpolate every ${{ }}), even if it reads as an expression').conflicts('expression'))
     .option('--expression', 'treat the text as one expression, even if it contains ${{ }}')
     .addHelpText('after', HELP_AFTER)
-    .action(async (text: string, flags: EvalFlags) => print(await evalCommand(text, flags)));
+    .action(async (text: string, flags: EvalFlags) => {
+      const { evalCommand } = await import('./commands/eval.js');
+      print(await evalCommand(text, flags));
+    });
   parent.addCommand(command);
+  parent.hook('preSubcommand', async (_parent, subcommand) => {
+    if (subcommand === command) await loadParser();
+  });
 }

@@ -1,18 +1,18 @@
 import { Command, CommanderError } from 'commander';
-import { benchCommand, type BenchFlags } from './commands/bench.js';
-import { clusterCommand } from './commands/cluster.js';
-import { conformanceCommand, type ConformanceFlags } from './commands/conformance.js';
-import { gcCommand } from './commands/gc.js';
-import type { ClusterFlags } from './composition.js';
+import type { BenchFlags } from './commands/bench.js';
+import type { ConformanceFlags } from './commands/conformance.js';
 import type { Terminal } from './commands/execute-run.js';
-import { graphCommand } from './commands/graph.js';
-import { listCommand } from './commands/list.js';
-import { runCommand, type RunFlags } from './commands/run.js';
+import type { RunFlags } from './commands/run.js';
+import type { ClusterFlags } from './composition.js';
 import { collect, withCommonFlags } from './common-flags.js';
-import { describeError, exitCodeFor } from './errors.js';
 import { addEvalCommand } from './eval-command.js';
 import type { CommonFlags } from './run-inputs.js';
 import { versionLine } from './version.js';
+
+// Only the program's definition is loaded up front. Each command's implementation, and what it
+// pulls in (GitHub's workflow parser, the Kubernetes client, kact's modules, the bench and the
+// conformance suite), is imported when that command runs: `kact --help` and `kact --version`
+// read none of it, and `kact list` no Kubernetes client.
 
 export interface Io {
   out: (text: string) => void;
@@ -45,8 +45,14 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError();
 
-  withCommonFlags(program.command('list').description('list the jobs of the workflows')).action(async (flags: CommonFlags) => io.out(await listCommand(flags)));
-  withCommonFlags(program.command('graph').description('draw the job graph')).action(async (flags: CommonFlags) => io.out(await graphCommand(flags)));
+  withCommonFlags(program.command('list').description('list the jobs of the workflows')).action(async (flags: CommonFlags) => {
+    const { listCommand } = await import('./commands/list.js');
+    io.out(await listCommand(flags));
+  });
+  withCommonFlags(program.command('graph').description('draw the job graph')).action(async (flags: CommonFlags) => {
+    const { graphCommand } = await import('./commands/graph.js');
+    io.out(await graphCommand(flags));
+  });
   withCommonFlags(program.command('run').description('run the workflows triggered by an event, each job as a pod'))
     .option('-n, --dry-run', 'print the plan without running anything', false)
     .option('--strategy <name>', 'how steps run in the pod: exec (one exec per step, the default) or sidecar (a container per step, no pods/exec); over the config file')
@@ -68,13 +74,19 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
     .option('--cache-server-path <dir>', 'where the cache of actions/cache is kept between runs (default ~/.cache/kact/cache)')
     .option('--cache-max-size <size>', 'the cache size past which least recently used entries go', '10G')
     .option('--no-cache-server', 'serve no cache: actions/cache misses and saves nothing')
-    .option('--runtime-route <route>', 'how job pods reach the artifact and cache services kact serves: node (kact runs on a node of the cluster), tunnel (a relay pod and port-forward through the API server), auto', 'auto')
-    .action(async (flags: RunFlags) => exit(await runCommand({ ...flags, verbose: program.opts().verbose === true }, terminal)));
+    .option('--runtime-route <route>', 'how job pods reach the artifact and cache services kact serves: tunnel (a relay pod and port-forward through the API server; any cluster), node (kact on a node of the cluster), auto (tunnel)', 'auto')
+    .action(async (flags: RunFlags) => {
+      const { runCommand } = await import('./commands/run.js');
+      exit(await runCommand({ ...flags, verbose: program.opts().verbose === true }, terminal));
+    });
   program
     .command('cluster')
     .description('the local Kubernetes cluster (tools/kube-local): up (build if needed, start), down, status')
     .argument('<action>', 'up, down or status')
-    .action(async (action: string) => exit(await clusterCommand(action)));
+    .action(async (action: string) => {
+      const { clusterCommand } = await import('./commands/cluster.js');
+      exit(await clusterCommand(action));
+    });
   program
     .command('gc')
     .description("delete pods, ConfigMaps, Secrets and Services left by kact runs that are over")
@@ -82,20 +94,26 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
     .option('--kubeconfig <file>', 'kubeconfig')
     .option('--context <name>', 'kubeconfig context')
     .option('--namespace <name>', 'namespace')
-    .action(async (flags: ClusterFlags & { all: boolean }) => io.out(await gcCommand(flags)));
+    .action(async (flags: ClusterFlags & { all: boolean }) => {
+      const { gcCommand } = await import('./commands/gc.js');
+      io.out(await gcCommand(flags));
+    });
   addEvalCommand(program, io.out);
   program
     .command('bench')
-    .description('measure step strategies side by side on the cluster: per-step overhead, job start, matrix and log throughput, RSS')
+    .description("measure step strategies side by side on the cluster: per-step overhead, job start, matrix and log throughput, RSS; and kact's own start")
     .option('--strategies <names>', 'step strategies to compare, comma-separated (unavailable ones are reported and skipped)', 'exec,sidecar')
     .option('--repeat <n>', 'repetitions of every scenario under every strategy', '3')
     .option('--out <dir>', 'where results.md, results.json and results.svg go', 'bench-results')
-    .option('--scenarios <names>', 'comma-separated: steps, job-start, matrix, rss-20, env-500, log-50mb (default: all)')
+    .option('--scenarios <names>', "comma-separated: steps, job-start, matrix, rss-20, env-500, log-50mb (on the cluster), cli (kact's own start: --help, --version, list, run --dry-run; no cluster) (default: all)")
     .option('--concurrent-jobs <n>', 'job legs running at once in the matrix scenarios', '4')
     .option('--kubeconfig <file>', 'kubeconfig')
     .option('--context <name>', 'kubeconfig context')
     .option('--namespace <name>', 'namespace for job pods')
-    .action(async (flags: BenchFlags) => exit(await benchCommand(flags, io)));
+    .action(async (flags: BenchFlags) => {
+      const { benchCommand } = await import('./commands/bench.js');
+      exit(await benchCommand(flags, io));
+    });
   program
     .command('conformance')
     .description("run kact's conformance suite (@kact/conformance's cases) through this kact on the cluster and print the pass table; with --plugin, against your plugin")
@@ -111,7 +129,10 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
     .option('--keep-failures', 'keep the temp folder of every failed case (its path is in the table)', false)
     .option('--cluster <kind>', 'local: the kubeconfig flags, else the kube-local cluster; k3s: a throwaway k3s in Docker (testcontainers)', 'local')
     .option('--load-image <oci-archive>', 'with --cluster k3s: import this image archive into it (repeatable; e.g. the runner image tools/images builds)', collect, [])
-    .action(async (flags: ConformanceFlags) => exit(await conformanceCommand(flags, io)));
+    .action(async (flags: ConformanceFlags) => {
+      const { conformanceCommand } = await import('./commands/conformance.js');
+      exit(await conformanceCommand(flags, io));
+    });
   return program;
 }
 
@@ -124,6 +145,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     return code;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    // Only errors of a command's run come here: what they are made of (@kact/model) is loaded by then.
+    const { describeError, exitCodeFor } = await import('./errors.js');
     io.err(describeError(err, argv.includes('--verbose')));
     return exitCodeFor(err);
   }

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { PLUGIN_CONTRACT_VERSION } from '@kact/core';
 import { main } from './main.js';
+import { PLUGIN_CONTRACT } from './version.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const manifest = JSON.parse(readFileSync(resolve(here, '../package.json'), 'utf8')) as { version: string };
@@ -18,6 +19,10 @@ async function kact(...argv: string[]) {
 }
 
 describe('kact --version', () => {
+  it("names @kact/core's plugin contract (kact's copy of the number, kept so --version loads no @kact/core)", () => {
+    expect(PLUGIN_CONTRACT).toBe(PLUGIN_CONTRACT_VERSION);
+  });
+
   it.each(['--version', '-V'])('%s prints the package.json version and the plugin contract, exit 0', async (flag) => {
     const r = await kact(flag);
     expect(r).toEqual({ code: 0, out: `${expected}\n`, err: '' });

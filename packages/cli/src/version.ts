@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { PLUGIN_CONTRACT_VERSION } from '@kact/core';
+
+/**
+ * The plugin contract this kact speaks: @kact/core's PLUGIN_CONTRACT_VERSION, written here so
+ * that `kact --version` does not load @kact/core (its workflow parser is most of kact's start).
+ * version.test.ts holds the two equal; plugins are checked against @kact/core's own.
+ */
+export const PLUGIN_CONTRACT = 1;
 
 /** The version of @kact/cli as its package.json says, read beside the running module (dist/ or src/). */
 export function cliVersion(): string {
@@ -9,5 +15,5 @@ export function cliVersion(): string {
 
 /** What `kact --version` prints: `kact 0.1.0 (plugin contract 1)`. */
 export function versionLine(): string {
-  return `kact ${cliVersion()} (plugin contract ${PLUGIN_CONTRACT_VERSION})`;
+  return `kact ${cliVersion()} (plugin contract ${PLUGIN_CONTRACT})`;
 }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 // its source (vitest.config.ts points their `@kact/core` at core's src), not as a dependency.
 import { LocalPods } from '../../testing/src/local-pods.js';
 import { runWorkflowLocally as runWorkflow } from '../../testing/src/run-workflow-locally.js';
-import { InfrastructureError } from '../src/index.js';
+import { InfrastructureError, POD_EXTERNALS } from '../src/index.js';
 
 const wf = (body: string) => ({ '.github/workflows/w.yml': `on: push\n${body}` });
 
@@ -101,6 +101,25 @@ jobs:
     expect(r.logs.some((l) => l.endsWith('| always'))).toBe(true);
   });
 
+  it("asks for each job's pod with the job's timeout (GitHub's 360 minutes without one), so the backend can end it should kact die", async () => {
+    const r = await runWorkflow(
+      wf(`jobs:
+  quick:
+    runs-on: ubuntu-latest
+    timeout-minutes: 2
+    steps:
+      - run: echo quick
+  default:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo default
+`),
+    );
+    expect(r.result.result).toBe('success');
+    const timeouts = Object.fromEntries(r.pods.started.map((request) => [request.labels['kact.dev/job'], request.timeoutMs]));
+    expect(timeouts).toEqual({ quick: 2 * 60_000, default: 360 * 60_000 });
+  });
+
   it('masks secrets and ::add-mask:: values in every log line', async () => {
     const r = await runWorkflow(
       wf(`jobs:
@@ -121,6 +140,37 @@ jobs:
     expect(all).not.toContain('dynamic-value');
     expect(r.pods.started[0]!.secrets).toEqual({ TOKEN: 's3cr3t-value' });
     expect(JSON.stringify(r.pods.started[0]!.main)).not.toContain('s3cr3t-value');
+  });
+
+  it('keeps secrets out of the pod request and the reports: container env through the Secret, masked step outputs', async () => {
+    const r = await runWorkflow(
+      wf(`jobs:
+  j:
+    runs-on: ubuntu-latest
+    container:
+      image: kact.local/runner:trixie
+      env: { C_SECRET: "pre-\${{ secrets.TOKEN }}", C_PLAIN: plain }
+    steps:
+      - id: gen
+        run: |
+          echo "container env $C_SECRET $C_PLAIN"
+          echo "::add-mask::dynamic-value"
+          echo "token=dynamic-value" >> "$GITHUB_OUTPUT"
+      - run: echo "output \${{ steps.gen.outputs.token }}" | tr a-z A-Z
+`),
+      { secrets: { TOKEN: 's3cr3t-value' } },
+    );
+    expect(r.result.result).toBe('success');
+    const main = r.pods.started[0]!.main;
+    expect(main.env.C_PLAIN).toBe('plain');
+    expect(main.secretEnv).toEqual({ C_SECRET: 'kact.env.job.C_SECRET' });
+    expect(r.pods.started[0]!.secrets).toEqual({ TOKEN: 's3cr3t-value', 'kact.env.job.C_SECRET': 'pre-s3cr3t-value' });
+    expect(JSON.stringify(main)).not.toContain('s3cr3t-value');
+    // The step got the value; the log shows it masked.
+    expect(r.logs.join('\n')).toContain('container env pre-*** plain');
+    // The steps context has the output (the next step printed it, upper-cased past the mask); the report masks it.
+    expect(r.logs.join('\n')).toContain('OUTPUT DYNAMIC-VALUE');
+    expect(r.result.jobs[0]!.steps.find((s) => s.id === 'gen')!.outputs).toEqual({ token: '***' });
   });
 
   it('fails the job when kact loses a step (InfrastructureError), even under continue-on-error', async () => {
@@ -321,6 +371,74 @@ runs:
     expect(r.logs.map((l) => l.split(' | ').slice(2).join(' | '))).toEqual(['pre world', 'first', 'main state yes', 'post state yes']);
     expect(r.job('j').steps.map((s) => s.stage)).toEqual(['pre', 'main', 'main', 'post']);
     expect(r.logs.join('\n')).not.toContain('not supported');
+  });
+
+  it("runs a container job's node actions (pre, main, post) with kact's node, a runner-image job's with the image's", async () => {
+    const server = mkdtempSync(join(tmpdir(), 'kact-git-server-'));
+    const repo = join(server, 'acme', 'lifecycle');
+    mkdirSync(repo, { recursive: true });
+    const files: Record<string, string> = {
+      'action.yml': 'name: lifecycle\nruns:\n  using: node20\n  pre: pre.js\n  main: main.js\n  post: post.js\n',
+      'pre.js': `console.log('pre');`,
+      'main.js': `console.log('main');`,
+      'post.js': `console.log('post');`,
+    };
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(repo, name), text);
+    const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args]);
+    git('init', '-q', '-b', 'main');
+    git('add', '.');
+    git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'c');
+    git('tag', 'v1');
+    // Records which node each process ran with; kact's own node is this machine's here.
+    class NodeRecordingPods extends LocalPods {
+      readonly nodes: string[] = [];
+      override runProcess(...[pod, request, output, signal]: Parameters<LocalPods['runProcess']>) {
+        const [program, script] = request.command;
+        if (script?.endsWith('.js')) this.nodes.push(`${pod.mainContainer} ${program} ${script.split('/').pop()}`);
+        const command = program === POD_EXTERNALS.node ? ['node', ...request.command.slice(1)] : request.command;
+        return super.runProcess(pod, { ...request, command }, output, signal);
+      }
+    }
+    const pods = new NodeRecordingPods();
+    const r = await runWorkflow(
+      {
+        ...wf(`jobs:
+  in-container:
+    runs-on: ubuntu-latest
+    container: redis:7
+    steps:
+      - uses: acme/lifecycle@v1
+      - uses: ./js
+  on-runner:
+    needs: in-container
+    runs-on: ubuntu-latest
+    steps:
+      - uses: ./js
+  container-without-actions:
+    needs: on-runner
+    runs-on: ubuntu-latest
+    container: redis:7
+    steps:
+      - run: echo plain
+`),
+        'js/action.yml': 'name: js\nruns:\n  using: node20\n  main: index.js\n',
+        'js/index.js': `console.log('js');`,
+      },
+      { actionsUrl: `file://${server}`, pods },
+    );
+    expect(r.result.result).toBe('success');
+    expect(pods.nodes).toEqual([
+      `job ${POD_EXTERNALS.node} pre.js`,
+      `job ${POD_EXTERNALS.node} main.js`,
+      `job ${POD_EXTERNALS.node} index.js`,
+      `job ${POD_EXTERNALS.node} post.js`,
+      'runner node index.js',
+    ]);
+    expect(pods.started.map((p) => [p.main.image, p.externals ?? false])).toEqual([
+      ['redis:7', true],
+      ['local', false],
+      ['redis:7', false],
+    ]);
   });
 
   it("skips a local docker action's pre-entrypoint with the runner's warning", async () => {

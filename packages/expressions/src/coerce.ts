@@ -1,6 +1,18 @@
 import { data } from '@actions/expressions';
 import type { Value } from './types.js';
 
+/**
+ * A library Dictionary whose key index has no prototype. The library's index is a plain object, so
+ * a key it holds by inheritance (`__proto__`, `constructor`, `toString`, …) counted as present and
+ * was dropped: `fromJSON('{"constructor": 1}')` lost it, as did a context or step output so named.
+ */
+export function newDictionary(pairs: Array<{ key: string; value: data.ExpressionData }>): data.Dictionary {
+  const dict = new data.Dictionary();
+  (dict as unknown as { indexMap: Record<string, number> }).indexMap = Object.create(null) as Record<string, number>;
+  for (const { key, value } of pairs) dict.add(key, value);
+  return dict;
+}
+
 /** Converts a plain value into the library's ExpressionData (dictionaries look keys up case-insensitively). */
 export function toData(value: Value | undefined): data.ExpressionData {
   if (value === null || value === undefined) return new data.Null();
@@ -13,7 +25,7 @@ export function toData(value: Value | undefined): data.ExpressionData {
       return new data.StringData(value);
   }
   if (Array.isArray(value)) return new data.Array(...value.map(toData));
-  return new data.Dictionary(...Object.entries(value).map(([key, v]) => ({ key, value: toData(v) })));
+  return newDictionary(Object.entries(value).map(([key, v]) => ({ key, value: toData(v) })));
 }
 
 /** Converts the library's ExpressionData back into a plain value. */

@@ -1,10 +1,10 @@
 import { data, wellKnownFunctions } from '@actions/expressions';
 import type { FunctionDefinition, FunctionInfo } from '@actions/expressions/funcs/info';
-import { dataToString, numbersAsStrings } from './coerce.js';
+import { dataToString, fromData, numbersAsStrings, toData } from './coerce.js';
 import { ExpressionError } from './errors.js';
 import { hashFiles } from './hash-files.js';
 import { statusFunctions } from './status.js';
-import type { EvaluationOptions } from './types.js';
+import type { EvaluationOptions, Value } from './types.js';
 
 /** Functions the runner adds to the library's built-ins (the parser must know their arity). */
 export const RUNNER_FUNCTIONS: FunctionInfo[] = [
@@ -45,6 +45,29 @@ const stringFunctions: Record<string, FunctionDefinition> = {
   }),
 };
 
+/**
+ * fromJSON and toJSON on plain values, so that every key survives (the library builds its
+ * dictionaries from, and back into, plain objects, where `__proto__` and `constructor` get lost);
+ * messages and output as the library's.
+ */
+const jsonFunctions: Record<string, FunctionDefinition> = {
+  fromjson: {
+    ...builtIn('fromjson'),
+    call: (...args) => {
+      const text = args[0]!.coerceString();
+      if (text.trim() === '') throw new Error('empty input');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (e) {
+        throw new Error('Error parsing JSON when evaluating fromJson', { cause: e });
+      }
+      return toData(parsed as Value);
+    },
+  },
+  tojson: { ...builtIn('tojson'), call: (...args) => new data.StringData(JSON.stringify(fromData(args[0]!), null, '  ')) },
+};
+
 function hashFilesFunction(workspace: string | undefined): FunctionDefinition {
   return {
     name: 'hashFiles',
@@ -62,7 +85,7 @@ function hashFilesFunction(workspace: string | undefined): FunctionDefinition {
 /** The function map handed to the library's Evaluator (keys lower-case, preferred over built-ins). */
 export function runtimeFunctions(options: EvaluationOptions): Map<string, FunctionDefinition> {
   const status = options.status ?? 'success';
-  const map = new Map<string, FunctionDefinition>(Object.entries(stringFunctions));
+  const map = new Map<string, FunctionDefinition>([...Object.entries(stringFunctions), ...Object.entries(jsonFunctions)]);
   for (const [name, make] of Object.entries(statusFunctions)) map.set(name, make(status));
   map.set('hashfiles', hashFilesFunction(options.workspace));
   return map;

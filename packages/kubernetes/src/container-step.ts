@@ -14,10 +14,28 @@ export interface FileCommandFiles {
   collect(pod: JobPod, paths: string[]): Promise<string[]>;
 }
 
+/** Env variables that carry a container step's arguments (see argsThroughEnv). */
+export const ARG_ENV_PREFIX = 'KACT_ARG_';
+
+/**
+ * A container step's arguments as references to env variables: `args: --token ${{ secrets.X }}`
+ * must not put the secret in the pod spec, so each argument goes through the step's Secret with
+ * its env (`KACT_ARG_<n>`) and the spec names `$(KACT_ARG_<n>)`, which the kubelet replaces with
+ * the value, verbatim (a `$` or `$(…)` in the value stays as it is, unlike in an inline argument).
+ */
+export function argsThroughEnv(args: string[], env: Record<string, string>): { args: string[]; env: Record<string, string> } {
+  const withArgs = { ...env };
+  const refs = args.map((arg, i) => {
+    withArgs[`${ARG_ENV_PREFIX}${i}`] = arg;
+    return `$(${ARG_ENV_PREFIX}${i})`;
+  });
+  return { args: refs, env: withArgs };
+}
+
 /**
  * Runs a docker action / `docker://` step as an ephemeral container of the job pod: the image's
- * own ENTRYPOINT unless the request overrides it, env through a per-step Secret, the pod's
- * volumes. The strategy supplies how the file-command files are prepared and read back.
+ * own ENTRYPOINT unless the request overrides it, env and arguments through a per-step Secret,
+ * the pod's volumes. The strategy supplies how the file-command files are prepared and read back.
  */
 export async function runContainerStep(
   containers: StepContainers,
@@ -31,14 +49,15 @@ export async function runContainerStep(
   const paths = names.map((name) => request.fileCommands[name]!);
   if (paths.length) await files.prepare(pod, paths);
   const decoder = new StringDecoder('utf8');
+  const delivered = argsThroughEnv(request.args, request.env);
   const result = await containers.run(
     pod,
     {
       name: request.name,
       image: request.image,
       ...(request.entrypoint?.length ? { command: request.entrypoint } : {}),
-      args: request.args,
-      env: request.env,
+      args: delivered.args,
+      env: delivered.env,
       workingDir: request.workingDirectory,
       ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
     },

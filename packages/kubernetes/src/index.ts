@@ -1,6 +1,7 @@
 export { ClusterUnreachableError, checkReachable, connectToCluster, isHttpStatus, messageOf, type KubeConnection, type KubeConnectionOptions } from './connection.js';
 export { parseContainerOptions, splitOptionWords, type ContainerOptions } from './docker-options.js';
 export { buildJobPod, jobLabels, jobObjectNames, LABELS, labelValue, POD_BUSYBOX, POD_SLOTS, type JobPodResources, type PodBuildSettings } from './pod-builder.js';
+export { DEFAULT_JOB_TIMEOUT_MS, jobContainerResources, POD_DEADLINE_MARGIN_SECONDS, podDeadlineSeconds, SHARED_STEP_LIMITS, stepContainerResources } from './job-limits.js';
 export { objectKey } from '@kact/core';
 export { podProgress, type PodProgress } from './pod-progress.js';
 export { PodStartError, waitForPodRunning } from './pod-watch.js';
@@ -18,7 +19,7 @@ export { StepContainerError, StepContainers, type FollowTarget, type JobPodSpec,
 export { execFileCommands, fileCommandsVia, runContainerStep, type FileCommandFiles } from './container-step.js';
 export { parseFileRecords, PRINT_FILES_FUNCTION } from './file-records.js';
 export { DEFAULT_COPY_MAX_BYTES, EphemeralCopyIn, packFolder, type EphemeralCopySettings, type PodFileCopy } from './ephemeral-copy-in.js';
-export { STEP_LAUNCH } from './step-launch.js';
+export { OOM_KILLS_FUNCTION, STEP_LAUNCH } from './step-launch.js';
 export { InvalidProcessRequest, newStepDir, stepFiles, type StepFiles } from './step-files.js';
 export { openReverseTunnel, relayPodName, ReverseTunnelError, type ReverseTunnel, type ReverseTunnelOptions } from './reverse-tunnel/open-reverse-tunnel.js';
 export { buildRelayPod, RELAY_COMPONENT, RELAY_CONTAINER, type RelayPodSettings } from './reverse-tunnel/relay-pod.js';

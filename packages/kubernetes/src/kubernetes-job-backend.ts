@@ -58,7 +58,8 @@ export class KubernetesJobBackend implements JobBackend {
     const { core, namespace } = this.connection;
     const ref = { name: request.name, namespace };
     try {
-      const started = await this.services.start({ runId: request.runId, podName: request.name, namespace, labels: jobLabels(request) }, request.services, signal);
+      const serviceJob = { runId: request.runId, podName: request.name, namespace, labels: jobLabels(request), secrets: request.secrets, ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}) };
+      const started = await this.services.start(serviceJob, request.services, signal);
       const resources = buildJobPod(request, { namespace, toolsImage: this.settings.toolsImage ?? DEFAULT_TOOLS_IMAGE, env: this.env, files: this.volumes }, started);
       const warnings = [...resources.warnings, ...(started.warnings ?? [])];
       for (const warning of warnings) this.settings.warn?.(`${request.name}: ${warning}`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { objectKey, POD_PATHS, type FileSharing, type JobPodRequest, type KubeObject } from '@kact/core';
-import { buildJobPod, labelValue, POD_BUSYBOX, type PodBuildSettings } from './pod-builder.js';
+import { objectKey, POD_EXTERNALS, POD_PATHS, type FileSharing, type JobPodRequest, type KubeObject } from '@kact/core';
+import { buildJobPod, EXTERNALS_VOLUME, labelValue, POD_BUSYBOX, TOOLS_EXTERNALS, type PodBuildSettings } from './pod-builder.js';
 
 const request = (): JobPodRequest => ({
   runId: 'run-1',
@@ -70,6 +70,27 @@ describe('buildJobPod', () => {
     expect(spec.containers[1]!.resources).toBeUndefined();
   });
 
+  it("holds a container that shares the job's limits (a step slot) to the job container's cpu, memory and ephemeral-storage limits, requesting none", () => {
+    const placement = { resources: { requests: { cpu: '500m' }, limits: { memory: '1Gi', 'ephemeral-storage': '5Gi', 'nvidia.com/gpu': '1' } } };
+    const slot = { name: 'slot-0', image: 'kact.local/runner:trixie', env: {}, keepAlive: false, sharesJobLimits: true, options: '--memory 8g' };
+    const spec = build({ ...request(), placement, extra: [slot] }).pod.spec!;
+    // Its own --memory does not count: the job container's limits (its --cpus 2 over the class's) do.
+    expect(spec.containers.find((c) => c.name === 'slot-0')!.resources).toEqual({
+      requests: { memory: '0', 'ephemeral-storage': '0', cpu: '0' },
+      limits: { memory: '1Gi', 'ephemeral-storage': '5Gi', cpu: '2000m' },
+    });
+    expect(spec.containers[0]!.resources).toEqual({ requests: { cpu: '500m' }, limits: { memory: '1Gi', 'ephemeral-storage': '5Gi', 'nvidia.com/gpu': '1', cpu: '2000m' } });
+    // Without limits on the job container there is nothing to share.
+    const free = build({ ...request(), main: { ...request().main, options: '' }, extra: [slot] }).pod.spec!;
+    expect(free.containers.find((c) => c.name === 'slot-0')!.resources).toBeUndefined();
+  });
+
+  it("gives the pod a deadline 5 minutes past the job's timeout, GitHub's 360 minutes when it has none", () => {
+    expect(build({ ...request(), timeoutMs: 12_000 }).pod.spec!.activeDeadlineSeconds).toBe(12 + 300);
+    expect(build({ ...request(), timeoutMs: 90 * 60_000 + 1 }).pod.spec!.activeDeadlineSeconds).toBe(90 * 60 + 1 + 300);
+    expect(spec.activeDeadlineSeconds).toBe(360 * 60 + 300);
+  });
+
   it('creates no Secret when the job has no secret values', () => {
     expect(build({ ...request(), secrets: {} }).objects.map((o) => o.kind)).toEqual(['ConfigMap']);
   });
@@ -110,6 +131,59 @@ describe('buildJobPod', () => {
     expect(b.pod.spec!.imagePullSecrets).toEqual([{ name: 'kact-run-1-build-pull' }]);
     const pull = objectOf(b.objects, 'Secret', '-pull') as KubeObject & { stringData: Record<string, string> };
     expect(JSON.parse(pull.stringData['.dockerconfigjson']!)).toEqual({ auths: { 'ghcr.io': { username: 'u', password: 'p', auth: 'dTpw' } } });
+  });
+});
+
+describe("kact's externals (node for container jobs)", () => {
+  const slot = { name: 'kact-slot-0', image: 'redis:7', env: {}, keepAlive: false, entrypoint: [POD_BUSYBOX, 'sh', '-c', 'wait'] };
+  const containerJob = (): JobPodRequest => ({ ...request(), main: { ...request().main, name: 'job', image: 'redis:7' }, extra: [slot], externals: true });
+  const mountsOf = (spec: ReturnType<typeof build>['pod']['spec'], name: string) => spec!.containers.find((c) => c.name === name)!.volumeMounts!;
+
+  it('are not in a pod that does not ask for them', () => {
+    const spec = build({ ...request(), extra: [slot] }).pod.spec!;
+    expect(spec.volumes!.map((v) => v.name)).not.toContain(EXTERNALS_VOLUME);
+    for (const c of [...spec.containers, ...spec.initContainers!]) expect(c.volumeMounts!.map((m) => m.mountPath)).not.toContain(POD_EXTERNALS.root);
+    expect(spec.initContainers![0]!.command!.join(' ')).not.toContain(TOOLS_EXTERNALS);
+  });
+
+  it('are an emptyDir the init container fills from the tools image', () => {
+    const spec = build(containerJob()).pod.spec!;
+    expect(spec.volumes!.filter((v) => v.name === EXTERNALS_VOLUME)).toEqual([{ name: EXTERNALS_VOLUME, emptyDir: {} }]);
+    const [init, ...more] = spec.initContainers!;
+    expect(more).toEqual([]);
+    expect(init).toMatchObject({ name: 'kact-init', image: 'kact.local/runner:trixie' });
+    expect(init!.volumeMounts).toEqual([
+      { name: 'kact-runtime', mountPath: POD_PATHS.runtime },
+      { name: EXTERNALS_VOLUME, mountPath: POD_EXTERNALS.root },
+    ]);
+    const script = init!.command![2]!;
+    expect(script).toContain(`cp -a ${TOOLS_EXTERNALS}/. ${POD_EXTERNALS.root}/`);
+    // A tools image without the bundle: a stand-in node that says why, run by the pod's busybox.
+    expect(script).toContain(`'#!${POD_BUSYBOX} sh'`);
+    expect(script).toContain(`> ${POD_EXTERNALS.node}`);
+  });
+
+  it('are mounted read-only where steps run (the job container first, the step slots), not in services', () => {
+    const spec = build(containerJob()).pod.spec!;
+    const externals = { name: EXTERNALS_VOLUME, mountPath: POD_EXTERNALS.root, readOnly: true };
+    // Ephemeral step containers take the first container's mounts: it must be the job container.
+    expect(spec.containers[0]!.name).toBe('job');
+    expect(mountsOf(spec, 'job')).toContainEqual(externals);
+    expect(mountsOf(spec, 'kact-slot-0')).toContainEqual(externals);
+    expect(mountsOf(spec, 'svc-redis').map((m) => m.name)).not.toContain(EXTERNALS_VOLUME);
+    // The shared volumes stay as they are, in every container.
+    for (const c of spec.containers) expect(c.volumeMounts!.filter((m) => m.name !== EXTERNALS_VOLUME).map((m) => m.mountPath)).toEqual([POD_PATHS.workspace, POD_PATHS.temp, POD_PATHS.toolCache, POD_PATHS.home, POD_PATHS.runtime]);
+  });
+
+  it('change nothing else of the pod (resources, commands, the other volumes)', () => {
+    const without = build({ ...containerJob(), externals: false }).pod;
+    const withThem = structuredClone(build(containerJob()).pod);
+    const spec = withThem.spec!;
+    spec.volumes = spec.volumes!.filter((v) => v.name !== EXTERNALS_VOLUME);
+    for (const c of [...spec.containers, ...spec.initContainers!]) c.volumeMounts = c.volumeMounts!.filter((m) => m.name !== EXTERNALS_VOLUME);
+    expect(spec.initContainers![0]!.command![2]!.startsWith(without.spec!.initContainers![0]!.command![2]!)).toBe(true);
+    spec.initContainers![0]!.command = without.spec!.initContainers![0]!.command!;
+    expect(withThem).toEqual(without);
   });
 });
 

@@ -1,8 +1,9 @@
-import type { V1Container, V1EnvVar, V1Pod, V1Probe, V1ResourceRequirements, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import { objectKey, POD_PATHS, type ContainerRequest, type EnvProvider, type FileSharing, type JobPodRequest, type KubeObject, type PodPlacement, type ServicesStarted, type SharedPath } from '@kact/core';
+import type { V1Container, V1EnvVar, V1Pod, V1Probe, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import { objectKey, POD_EXTERNALS, POD_PATHS, type ContainerRequest, type EnvProvider, type FileSharing, type JobPodRequest, type KubeObject, type ServicesStarted, type SharedPath } from '@kact/core';
 import { ConfigMapEnv } from '@kact/env-configmap';
 import { EmptyDirFiles } from '@kact/files-emptydir';
-import { parseContainerOptions, type ContainerOptions, type HealthCheck } from './docker-options.js';
+import { parseContainerOptions, type HealthCheck } from './docker-options.js';
+import { containerResources, jobContainerResources, podDeadlineSeconds, stepContainerResources } from './job-limits.js';
 
 export const LABELS = {
   runId: 'kact.dev/run-id',
@@ -18,9 +19,21 @@ export const POD_BUSYBOX = `${POD_PATHS.runtime}/bin/busybox`;
 /** Where containers that wait for steps keep their hand-over files (one folder per container). */
 export const POD_SLOTS = `${POD_PATHS.runtime}/slots`;
 
+/**
+ * Where the tools image keeps kact's externals (`tools/images/build.sh`, the runner image): each
+ * folder of it appears under `POD_EXTERNALS.root` in a pod that asks for them.
+ */
+export const TOOLS_EXTERNALS = '/opt/kact/externals';
+
+/** The volume behind `POD_EXTERNALS.root`. */
+export const EXTERNALS_VOLUME = 'kact-externals';
+
 export interface PodBuildSettings {
   namespace: string;
-  /** Image the init container runs: it must have /bin/sh, and /bin/busybox (static) to copy. */
+  /**
+   * Image the init container runs: it must have /bin/sh, and /bin/busybox (static) to copy; for
+   * container jobs with JavaScript actions, kact's node bundle under TOOLS_EXTERNALS.
+   */
   toolsImage: string;
   /** How the static env reaches the containers; default: a ConfigMap. */
   env?: EnvProvider;
@@ -65,6 +78,23 @@ const INIT_SCRIPT = [
 ].join('\n');
 
 /**
+ * Fills the externals volume from the tools image (`JobPodRequest.externals`). A copy per job
+ * (≈ 92 MB, a fraction of a second; see docs/plugins.md): the cluster has no way to share a
+ * folder of an image with another container read-only. An image volume (`volumes[].image`,
+ * Kubernetes ≥ 1.33 with the ImageVolume gate, containerd ≥ 2.1) would mount the tools image
+ * itself with no copy; a hostPath cache on the node would too, but Pod Security `baseline`
+ * forbids hostPath. A tools image without the bundle gets a stand-in node that says so.
+ */
+const TOOLS_NODE = `${TOOLS_EXTERNALS}${POD_EXTERNALS.node.slice(POD_EXTERNALS.root.length)}`;
+const EXTERNALS_SCRIPT = [
+  `if [ -x ${TOOLS_NODE} ]; then cp -a ${TOOLS_EXTERNALS}/. ${POD_EXTERNALS.root}/; else`,
+  `  mkdir -p ${POD_EXTERNALS.node.slice(0, POD_EXTERNALS.node.lastIndexOf('/'))}`,
+  `  printf '%s\\n' '#!${POD_BUSYBOX} sh' 'echo "kact: the tools image has no ${TOOLS_NODE} (tools/images/build.sh runner builds it): JavaScript actions cannot run in this job container" >&2' 'exit 127' > ${POD_EXTERNALS.node}`,
+  `  chmod 0755 ${POD_EXTERNALS.node}`,
+  'fi',
+].join('\n');
+
+/**
  * Builds the pod and the objects it reads for a job: the containers (main, the services the
  * ServiceNetworking keeps in the pod, the strategy's extras), their env as the EnvProvider
  * delivers it, the volumes the FileSharing chooses and the ContainerSelection's placement.
@@ -83,6 +113,10 @@ export function buildJobPod(request: JobPodRequest, settings: PodBuildSettings, 
   const volumeJob = { runId: request.runId, podName: request.name, jobId: labels[LABELS.job]! };
   const volumes = VOLUMES.map((v) => ({ ...v, ...files.volume(v.path, volumeJob) }));
   const mounts: V1VolumeMount[] = volumes.map((v) => ({ name: v.name, mountPath: POD_PATHS[v.path], ...(v.subPath ? { subPath: v.subPath } : {}) }));
+  // kact's node for a container job (GitHub's /__e): read-only where its steps run, the main
+  // container and the strategy's (step slots); ephemeral step containers take the main one's
+  // mounts. Services keep their image as it is.
+  const externals: V1VolumeMount | undefined = request.externals ? { name: EXTERNALS_VOLUME, mountPath: POD_EXTERNALS.root, readOnly: true } : undefined;
   const all = [request.main, ...services.inPod.map((s) => s.container), ...request.extra];
   const parsed = all.map((container) => ({ container, options: parseContainerOptions(container.options) }));
   const delivery = env.deliver(
@@ -91,6 +125,7 @@ export function buildJobPod(request: JobPodRequest, settings: PodBuildSettings, 
   );
   const containers: V1Container[] = [];
   let hostname: string | undefined;
+  const runsSteps = new Set([request.main, ...request.extra]);
   for (const { container, options } of parsed) {
     warnings.push(...options.warnings.map((w) => `${container.name}: ${w}`));
     if (container === request.main && options.hostname) hostname = options.hostname;
@@ -99,7 +134,8 @@ export function buildJobPod(request: JobPodRequest, settings: PodBuildSettings, 
     for (const [name, secretName] of Object.entries(container.secretEnv ?? {})) {
       env.push({ name, valueFrom: { secretKeyRef: { name: names.secret, key: objectKey(secretName), optional: true } } });
     }
-    const resources = containerResources(container === request.main ? request.placement?.resources : undefined, options);
+    // Step slots are held to the job container's limits: a step never escapes what the workflow set.
+    const resources = container.sharesJobLimits ? stepContainerResources(jobContainerResources(request)) : containerResources(container === request.main ? request.placement?.resources : undefined, options);
     containers.push({
       name: container.name,
       image: container.image,
@@ -108,7 +144,7 @@ export function buildJobPod(request: JobPodRequest, settings: PodBuildSettings, 
       env,
       ...(options.workdir ? { workingDir: options.workdir } : {}),
       ports: (container.ports ?? []).map((port) => ({ containerPort: port, protocol: 'TCP' })),
-      volumeMounts: mounts,
+      volumeMounts: externals && runsSteps.has(container) ? [...mounts, externals] : mounts,
       ...(options.health ? { readinessProbe: readinessProbe(options.health) } : {}),
       ...(resources ? { resources } : {}),
       securityContext: {
@@ -135,6 +171,8 @@ export function buildJobPod(request: JobPodRequest, settings: PodBuildSettings, 
       // A runner class that names a service account wants its token (cloud credentials); kact's own pods need none.
       automountServiceAccountToken: placement?.serviceAccountName !== undefined,
       terminationGracePeriodSeconds: 1,
+      // Ends the pod should kact die without deleting it; kact's own timer ends the job first (job-limits.ts).
+      activeDeadlineSeconds: podDeadlineSeconds(request.timeoutMs),
       // One PID namespace for the pod: the pause container is PID 1 and reaps orphans (each exec
       // step would otherwise leave a zombie under the sleeper), and step containers, which the
       // API cannot stop, can be signalled from a helper container (see ephemeral-step.ts).
@@ -151,12 +189,12 @@ export function buildJobPod(request: JobPodRequest, settings: PodBuildSettings, 
           name: 'kact-init',
           image: settings.toolsImage,
           imagePullPolicy: 'IfNotPresent',
-          command: ['/bin/sh', '-c', INIT_SCRIPT],
-          volumeMounts: mounts.filter((m) => m.mountPath === POD_PATHS.runtime),
+          command: ['/bin/sh', '-c', externals ? `${INIT_SCRIPT}\n${EXTERNALS_SCRIPT}` : INIT_SCRIPT],
+          volumeMounts: [...mounts.filter((m) => m.mountPath === POD_PATHS.runtime), ...(externals ? [{ name: EXTERNALS_VOLUME, mountPath: POD_EXTERNALS.root }] : [])],
         },
       ],
       containers,
-      volumes: volumes.map((v): V1Volume => ({ name: v.name, ...v.source })),
+      volumes: [...volumes.map((v): V1Volume => ({ name: v.name, ...v.source })), ...(externals ? [{ name: EXTERNALS_VOLUME, emptyDir: {} }] : [])],
     },
   };
   return { pod, objects: [...delivery.objects, ...(secret ? [secret] : []), ...(pullSecret ? [pullSecret] : [])], warnings };
@@ -166,13 +204,6 @@ export function buildJobPod(request: JobPodRequest, settings: PodBuildSettings, 
 function servicesInThePod(request: JobPodRequest): Pick<ServicesStarted, 'inPod' | 'hostAliases'> {
   const hostnames = request.services.map((s) => s.id);
   return { inPod: request.services, hostAliases: hostnames.length ? [{ ip: '127.0.0.1', hostnames }] : [] };
-}
-
-/** Requests and limits: the runner class's (main container only), then `--memory` / `--cpus`. */
-function containerResources(base: PodPlacement['resources'], options: ContainerOptions): V1ResourceRequirements | undefined {
-  const limits = { ...base?.limits, ...(options.memory ? { memory: options.memory } : {}), ...(options.cpu ? { cpu: options.cpu } : {}) };
-  if (!base?.requests && Object.keys(limits).length === 0) return undefined;
-  return { ...(base?.requests ? { requests: base.requests } : {}), ...(Object.keys(limits).length ? { limits } : {}) };
 }
 
 /**

@@ -26,3 +26,19 @@ if [ -n "$t" ]; then
     kill -s KILL -- "-$p" ) < /dev/null > /dev/null 2>&1 &
   w=$!
 fi`;
+
+/**
+ * Shell function `oomkills`: how many processes the kernel's OOM killer has killed in this
+ * container's memory cgroup so far (cgroup v2 `memory.events`, v1 `memory.oom_control`), 0 when
+ * neither can be read. A wrapper reads it before and after the step: under cgroup v1 (and v2
+ * with the kubelet's singleProcessOOMKill) the killer ends only the largest process, the step's,
+ * and the wrapper lives on to say so.
+ */
+export const OOM_KILLS_FUNCTION = `oomkills() {
+  for f in /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control; do
+    if [ -r "$f" ]; then
+      while read -r k v; do [ "$k" = oom_kill ] && { echo "$v"; return; }; done < "$f"
+    fi
+  done
+  echo 0
+}`;

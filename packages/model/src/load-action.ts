@@ -36,12 +36,15 @@ export async function loadAction(actionDir: string, options: LoadActionOptions):
   const rel = repoRelative(options.repoRoot, file);
   const content = await readInputFile(file, rel, options.usedAt);
 
+  const src = new YamlSource(rel, content);
+  if (src.doc.errors.length > 0) throw new InputError(src.syntaxErrors());
+  // Before GitHub's parser, which expands every alias without a limit.
+  const undecodable = src.decodeProblem();
+  if (undecodable) throw new InputError([undecodable]);
   const parsed = parseAction({ name: rel, content }, new NoOperationTraceWriter());
   const diagnostics = fromGitHubErrors(rel, parsed.context.errors.getErrors()).filter(
     (d) => !IGNORED_SCHEMA_MESSAGES.some((re) => re.test(d.message)),
   );
-  const src = new YamlSource(rel, content);
-  if (src.doc.errors.length > 0) throw new InputError(src.syntaxErrors());
 
   const root = src.root;
   const runs = readRuns(src, src.get(root, 'runs'), diagnostics);

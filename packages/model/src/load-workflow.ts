@@ -34,9 +34,12 @@ export async function loadWorkflowAt(file: string, options: LoadOptions, depth: 
   const rel = repoRelative(options.repoRoot, file);
   const content = await readInputFile(file, rel, usedAt);
 
-  const diagnostics = await githubDiagnostics(rel, content);
   const src = new YamlSource(rel, content);
   if (src.doc.errors.length > 0) throw new InputError(src.syntaxErrors());
+  // Before GitHub's parser, which expands every alias without a limit.
+  const undecodable = src.decodeProblem();
+  if (undecodable) throw new InputError([undecodable]);
+  const diagnostics = await githubDiagnostics(rel, content);
 
   const root = src.root;
   const jobs = readJobs(src, src.get(root, 'jobs'), diagnostics);

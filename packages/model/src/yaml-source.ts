@@ -5,10 +5,18 @@
  * (block scalars lose their indentation), so every value kact keeps is read from here instead:
  * the decoded scalar text, exactly as YAML defines it.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 
 import type { Diagnostic } from './errors.js';
 import type { RawValue, SourceLocation } from './types.js';
+
+/**
+ * How much a file's YAML aliases may expand: yaml's `maxAliasCount` (an anchor's uses times the
+ * aliases inside it), over the whole document. A workflow using an anchor for shared steps stays
+ * far below; an alias bomb ("billion laughs", nine aliases of nine aliases of …) passes it after a
+ * few levels, in milliseconds, instead of expanding into gigabytes.
+ */
+export const MAX_ALIAS_COUNT = 1000;
 
 export interface MapEntry {
   key: string;
@@ -35,6 +43,32 @@ export class YamlSource {
       message: (err.message.split('\n')[0] ?? err.message).replace(/ at line \d+, column \d+:?$/, ''),
       location: { file: this.file, line: err.linePos?.[0].line ?? 1, column: err.linePos?.[0].col ?? 1 },
     }));
+  }
+
+  /**
+   * Why the decoded document cannot be used (its aliases expand too much, or it cannot be
+   * decoded at all), checked once on the whole file so that no later read of a part of it fails.
+   */
+  decodeProblem(): Diagnostic | undefined {
+    try {
+      this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      return undefined;
+    } catch (err) {
+      let alias: Node | undefined;
+      visit(this.doc, {
+        Alias: (_key, node) => {
+          alias = node;
+          return visit.BREAK;
+        },
+      });
+      const excessive = err instanceof ReferenceError && /alias count/i.test(err.message);
+      return {
+        message: excessive
+          ? `YAML aliases expand to too much data (more than ${MAX_ALIAS_COUNT} alias expansions, as in a "billion laughs" document); kact does not load it`
+          : `cannot decode this YAML: ${err instanceof Error ? err.message : String(err)}`,
+        location: this.location(excessive ? alias : null),
+      };
+    }
   }
 
   get root(): Node | null {
@@ -85,7 +119,7 @@ export class YamlSource {
   raw(node: Node | null | undefined): RawValue {
     const n = this.resolve(node);
     if (!n) return null;
-    return toRawValue(n.toJS(this.doc));
+    return toRawValue(n.toJS(this.doc, { maxAliasCount: MAX_ALIAS_COUNT }));
   }
 
   /** A scalar as text (GitHub reads `if: true` or `timeout-minutes: 5` as strings where it wants strings). */
@@ -98,16 +132,24 @@ export class YamlSource {
   /** A mapping's values as raw data; `{}` for anything else (GitHub's converter rejects `env: ${{ x }}`). */
   record(node: Node | null | undefined): Record<string, RawValue> {
     const result: Record<string, RawValue> = {};
-    for (const e of this.entries(node)) result[e.key] = this.raw(e.value);
+    for (const e of this.entries(node)) setOwn(result, e.key, this.raw(e.value));
     return result;
   }
 
   /** A mapping's values as text. */
   stringRecord(node: Node | null | undefined): Record<string, string> {
     const result: Record<string, string> = {};
-    for (const e of this.entries(node)) result[e.key] = this.string(e.value) ?? '';
+    for (const e of this.entries(node)) setOwn(result, e.key, this.string(e.value) ?? '');
     return result;
   }
+}
+
+/**
+ * Sets an own, ordinary property: `out[key] = v` with the key `__proto__` would replace the
+ * object's prototype (or do nothing), losing a key a workflow may well use (`env: { __proto__: x }`).
+ */
+function setOwn<T>(out: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function toRawValue(value: unknown): RawValue {
@@ -117,12 +159,12 @@ function toRawValue(value: unknown): RawValue {
   if (Array.isArray(value)) return value.map(toRawValue);
   if (value instanceof Map) {
     const out: Record<string, RawValue> = {};
-    for (const [k, v] of value) out[String(k)] = toRawValue(v);
+    for (const [k, v] of value) setOwn(out, String(k), toRawValue(v));
     return out;
   }
   if (typeof value === 'object') {
     const out: Record<string, RawValue> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = toRawValue(v);
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, toRawValue(v));
     return out;
   }
   return String(value);

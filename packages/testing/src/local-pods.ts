@@ -83,9 +83,14 @@ export class LocalPods implements JobBackend, StepStrategy {
       await writeFile(scriptPath, request.script.content);
     }
     const argv = request.command.map((a) => t(a).split('{0}').join(scriptPath));
-    // A container's processes inherit its env (the job ConfigMap's in a real pod).
-    const containerEnv = this.started.find((r) => r.name === pod.name)?.main.env ?? {};
-    const given = { ...containerEnv, ...request.env };
+    // A container's processes inherit its env (the job ConfigMap's in a real pod), and its secret
+    // env (`secretEnv`: keys of the job's Secret, optional there).
+    const started = this.started.find((r) => r.name === pod.name);
+    const secretEnv = Object.entries(started?.main.secretEnv ?? {}).flatMap(([name, key]): Array<[string, string]> => {
+      const value = started!.secrets[key];
+      return value === undefined ? [] : [[name, value]];
+    });
+    const given = { ...started?.main.env, ...Object.fromEntries(secretEnv), ...request.env };
     const env = { PATH: process.env.PATH ?? '', ...Object.fromEntries(Object.entries(given).map(([k, v]) => [k, t(v)])) };
     const cwd = t(request.workingDirectory);
     await mkdir(cwd, { recursive: true });

@@ -93,6 +93,8 @@ export class PodServiceNetworking implements ServiceNetworking {
     await Promise.all([
       ...pods.items.map((pod) => core.deleteNamespacedPod({ namespace, name: pod.metadata!.name!, gracePeriodSeconds: 0 }).catch(ignoreMissing)),
       ...services.items.map((service) => core.deleteNamespacedService({ namespace, name: service.metadata!.name! }).catch(ignoreMissing)),
+      // The services' own Secrets (their secret env).
+      core.deleteCollectionNamespacedSecret({ namespace, labelSelector }).catch(ignoreMissing),
     ]);
   }
 
@@ -105,6 +107,7 @@ export class PodServiceNetworking implements ServiceNetworking {
       if (signal.aborted) throw new Error('cancelled');
       // The Service first: its ClusterIP is known before the pod runs, and it picks the pod up when ready.
       const service = objects.service ? await core.createNamespacedService({ namespace, body: objects.service }) : undefined;
+      if (objects.secret) await core.createNamespacedSecret({ namespace, body: objects.secret });
       if (signal.aborted) throw new Error('cancelled');
       const created = await core.createNamespacedPod({ namespace, body: objects.pod });
       const running = await waitForPodRunning(connection, created, { signal, ...(this.settings.startTimeoutMs ? { timeoutMs: this.settings.startTimeoutMs } : {}) });

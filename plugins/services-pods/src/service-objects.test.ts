@@ -45,6 +45,11 @@ describe('names', () => {
 });
 
 describe('buildServiceObjects', () => {
+  it("gives the service pod the job pod's deadline (the job's timeout + 5 minutes), so it ends should kact die", () => {
+    expect(buildServiceObjects({ ...job, timeoutMs: 30 * 60_000 }, service('db', [])).pod.spec?.activeDeadlineSeconds).toBe(30 * 60 + 300);
+    expect(buildServiceObjects(job, service('db', [])).pod.spec?.activeDeadlineSeconds).toBe(360 * 60 + 300);
+  });
+
   it('builds a pod and a ClusterIP Service whose ports are the published ones, targeting the container ports', () => {
     const objects = buildServiceObjects(job, service('web', [[8080, 80], [8443, 443]], { entrypoint: ['python3'], args: ['-m', 'http.server', '80'] }));
     expect(objects.name).toBe('kact-run-1234-build-svc-web');
@@ -116,6 +121,19 @@ describe('buildServiceObjects', () => {
     ]);
     expect(container.args).toEqual(['--opt=$$(X)']);
     expect(escapeExpansion('$(A) $$(B) $')).toBe('$$(A) $$$$(B) $$');
+  });
+
+  it('reads secret env from a Secret of its own (labelled like the pod), never from its spec', () => {
+    const secrets = { 'kact.env.svc-db.POSTGRES_PASSWORD': 'hunter2-$(x)' };
+    const objects = buildServiceObjects({ ...job, secrets }, service('db', [[5432, 5432]], { env: { POSTGRES_DB: 'app' }, secretEnv: { POSTGRES_PASSWORD: 'kact.env.svc-db.POSTGRES_PASSWORD', MISSING: 'nope' } }));
+    expect(objects.pod.spec!.containers[0]!.env).toEqual([
+      { name: 'POSTGRES_DB', value: 'app' },
+      { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: objects.name, key: 'POSTGRES_PASSWORD' } } },
+    ]);
+    expect(JSON.stringify(objects.pod)).not.toContain('hunter2');
+    expect(objects.secret).toMatchObject({ kind: 'Secret', metadata: { name: objects.name, namespace: 'ci', labels: objects.pod.metadata!.labels }, stringData: { POSTGRES_PASSWORD: 'hunter2-$(x)' } });
+    expect(objects.warnings).toEqual(["service db: secret env (MISSING): no value among the job's secrets; ignored"]);
+    expect(buildServiceObjects(job, service('redis', [[6379, 6379]])).secret).toBeUndefined();
   });
 
   it('labels both objects with the job labels (kact.dev/run-id, managed-by kact), the job pod and the service', () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { V1Container, V1EnvVar, V1Pod, V1Probe, V1Service, V1ServicePort } from '@kubernetes/client-node';
-import type { ServiceJob, ServiceRequest } from '@kact/core';
-import { LABELS, labelValue, parseContainerOptions, type ContainerOptions } from '@kact/kubernetes';
+import type { V1Container, V1EnvVar, V1Pod, V1Probe, V1Secret, V1Service, V1ServicePort } from '@kubernetes/client-node';
+import { objectKey, type ServiceJob, type ServiceRequest } from '@kact/core';
+import { LABELS, labelValue, parseContainerOptions, podDeadlineSeconds, type ContainerOptions } from '@kact/kubernetes';
 
 /** Labels of the objects a service runs as (beside the job's own labels). */
 export const SERVICE_LABELS = {
@@ -18,6 +18,11 @@ export interface ServiceObjects {
   /** Name of both the pod and the Service. */
   name: string;
   pod: V1Pod;
+  /**
+   * The values of the service's secret env (`env:` entries that hold a secret), created before
+   * the pod and named like it: its env reads them from here, never from its spec.
+   */
+  secret?: V1Secret;
   /** Absent for a service without ports: it is reached at its pod IP. */
   service?: V1Service;
   /** Container port → published port (the Service's port), as `job.services.<id>.ports` shows them. */
@@ -102,9 +107,19 @@ export function buildServiceObjects(job: ServiceJob, request: ServiceRequest): S
   const containerPorts = [...new Set([...request.ports.map((p) => p.container), ...(container.ports ?? [])])];
 
   const env: V1EnvVar[] = Object.entries({ ...options.env, ...container.env }).map(([envName, value]) => ({ name: envName, value: escapeExpansion(value) }));
-  if (container.secretEnv && Object.keys(container.secretEnv).length) {
-    warn(`secret env (${Object.keys(container.secretEnv).join(', ')}) cannot reach a service pod, which starts before the job's Secret exists; ignored`);
+  // The job's Secret does not exist yet when a service pod starts: the values go in one of its own.
+  const secretData: Record<string, string> = {};
+  const missing: string[] = [];
+  for (const [envName, key] of Object.entries(container.secretEnv ?? {})) {
+    const value = job.secrets?.[key];
+    if (value === undefined) {
+      missing.push(envName);
+      continue;
+    }
+    secretData[objectKey(envName)] = value;
+    env.push({ name: envName, valueFrom: { secretKeyRef: { name, key: objectKey(envName) } } });
   }
+  if (missing.length) warn(`secret env (${missing.join(', ')}): no value among the job's secrets; ignored`);
   const main: V1Container = {
     name: DNS_LABEL.test(container.name) && container.name.length <= MAX_NAME ? container.name : 'service',
     image: container.image,
@@ -132,6 +147,8 @@ export function buildServiceObjects(job: ServiceJob, request: ServiceRequest): S
       enableServiceLinks: false,
       automountServiceAccountToken: false,
       terminationGracePeriodSeconds: 1,
+      // The job pod's deadline: a service pod outlives a killed kact like the job pod would.
+      activeDeadlineSeconds: podDeadlineSeconds(job.timeoutMs),
       ...(hostname ? { hostname } : {}),
       containers: [main],
     },
@@ -144,7 +161,8 @@ export function buildServiceObjects(job: ServiceJob, request: ServiceRequest): S
         spec: { type: 'ClusterIP', selector: { [SERVICE_LABELS.object]: name }, ports: servicePorts },
       }
     : undefined;
-  return { id: request.id, image: container.image, name, pod, ...(service ? { service } : {}), ports, warnings };
+  const secret: V1Secret | undefined = Object.keys(secretData).length ? { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata, stringData: secretData } : undefined;
+  return { id: request.id, image: container.image, name, pod, ...(secret ? { secret } : {}), ...(service ? { service } : {}), ports, warnings };
 }
 
 /** A Service port name (an IANA service name: ≤ 15 characters, lowercase, with a letter). */

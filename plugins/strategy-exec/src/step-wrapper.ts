@@ -1,4 +1,4 @@
-import { STEP_LAUNCH } from '@kact/kubernetes';
+import { OOM_KILLS_FUNCTION, STEP_LAUNCH } from '@kact/kubernetes';
 
 /**
  * The shell program that runs a step's process inside the pod. Its text is constant (only the
@@ -25,14 +25,7 @@ export function stepWrapperScript(busybox: string): string {
 bb='${busybox}'
 mode=$1 d=$2
 
-oomkills() {
-  for f in /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control; do
-    if [ -r "$f" ]; then
-      while read -r k v; do [ "$k" = oom_kill ] && { echo "$v"; return; }; done < "$f"
-    fi
-  done
-  echo 0
-}
+${OOM_KILLS_FUNCTION}
 
 trailer() {
   IFS= read -r nonce < "$d/nonce"

@@ -28,7 +28,7 @@ describe('SidecarLog', () => {
         const r = feed(log, [first, rest]);
         expect(r.out).toBe(output);
         expect(r.bytes).toBe(Buffer.byteLength(output));
-        expect(r.trailer).toEqual({ exitCode: 42, timedOut: false, outputBytes: -1, files: ['a=1\n', '', 'X<<E\nü\nE\n'] });
+        expect(r.trailer).toEqual({ exitCode: 42, timedOut: false, outputBytes: -1, oomKills: 0, files: ['a=1\n', '', 'X<<E\nü\nE\n'] });
       }
     }
   });
@@ -37,14 +37,19 @@ describe('SidecarLog', () => {
     const output = `\nkact-other begin\n\n${nonce} begi\n${nonce}\n\n`;
     const r = feed(Buffer.from(output + trailer(0, [])), [5]);
     expect(r.out).toBe(output);
-    expect(r.trailer).toEqual({ exitCode: 0, timedOut: false, outputBytes: -1, files: [] });
+    expect(r.trailer).toEqual({ exitCode: 0, timedOut: false, outputBytes: -1, oomKills: 0, files: [] });
   });
 
   it('has no trailer until the exit line is complete, and passes everything on when there is none', () => {
     const partial = Buffer.from(`out${trailer(1, ['x'], 1)}`.slice(0, -1));
     expect(feed(partial, [4]).trailer).toBeUndefined();
     expect(feed(Buffer.from(`killed mid-line\n${nonce.slice(0, 10)}`), [3]).out).toBe(`killed mid-line\n${nonce.slice(0, 10)}`);
-    expect(parseTrailer(`${nonce} exit 143 1\n`, nonce)).toEqual({ exitCode: 143, timedOut: true, outputBytes: -1, files: [] });
+    expect(parseTrailer(`${nonce} exit 143 1\n`, nonce)).toEqual({ exitCode: 143, timedOut: true, outputBytes: -1, oomKills: 0, files: [] });
+  });
+
+  it('reads how many processes the OOM killer ended while the step ran', () => {
+    expect(parseTrailer(`${nonce} exit 137 0 12 1\n`, nonce)).toEqual({ exitCode: 137, timedOut: false, outputBytes: 12, oomKills: 1, files: [] });
+    expect(parseTrailer(`${nonce} exit 137 0 12 0\n`, nonce)?.oomKills).toBe(0);
   });
 
   it('reports the trailer of a large output byte-exact', () => {

@@ -6,6 +6,8 @@ export interface SidecarTrailer {
   timedOut: boolean;
   /** Bytes of output the wrapper saw the process write (-1: unknown). */
   outputBytes: number;
+  /** Processes the OOM killer ended in the step's container while the step ran. */
+  oomKills: number;
   /** File-command contents, in the request's order. */
   files: string[];
 }
@@ -80,11 +82,11 @@ export function parseTrailer(text: string, nonce: string): SidecarTrailer | unde
   for (const line of text.split('\n')) {
     if (line === `${nonce} file`) files.push([]);
     else if (line.startsWith(`${nonce} exit `)) {
-      const [code, timedOut, bytes] = line.slice(nonce.length + 6).split(' ').map(Number);
+      const [code, timedOut, bytes, oomKills] = line.slice(nonce.length + 6).split(' ').map(Number);
       if (!Number.isInteger(code)) return undefined;
       // The exit line is complete only once its newline has arrived.
       if (!text.includes(`${line}\n`)) return undefined;
-      return { exitCode: code!, timedOut: timedOut === 1, outputBytes: Number.isInteger(bytes) ? bytes! : -1, files: files.map((lines) => Buffer.from(lines.join(''), 'base64').toString('utf8')) };
+      return { exitCode: code!, timedOut: timedOut === 1, outputBytes: Number.isInteger(bytes) ? bytes! : -1, oomKills: oomKills !== undefined && oomKills > 0 ? oomKills : 0, files: files.map((lines) => Buffer.from(lines.join(''), 'base64').toString('utf8')) };
     } else if (files.length) files[files.length - 1]!.push(line.trim());
   }
   return undefined;

@@ -3,12 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { inject, injectable, optional } from 'inversify';
 import type { V1Container, V1EnvVar } from '@kubernetes/client-node';
 import { InfrastructureError, type ContainerStepRequest, type JobPod, type JobPodRequest, type PodPlan, type ProcessRequest, type ProcessResult, type StepStrategy } from '@kact/core';
-import { DEFAULT_TOOLS_IMAGE, EphemeralCopyIn, KUBE_TOKENS, packFolder, POD_BUSYBOX, runContainerStep, type CopyInOptions, type KubeConnection, type PodFileCopy, type StepContainerIo, type StepContainerResult, type StepContainers } from '@kact/kubernetes';
+import { DEFAULT_TOOLS_IMAGE, EphemeralCopyIn, KUBE_TOKENS, packFolder, POD_BUSYBOX, runContainerStep, stepContainerResources, type CopyInOptions, type KubeConnection, type PodFileCopy, type StepContainerIo, type StepContainerResult, type StepContainers } from '@kact/kubernetes';
 import { sidecarFileCommands } from './sidecar-files.js';
 import { SidecarLog } from './sidecar-log.js';
 import { encodeSidecarStep } from './sidecar-request.js';
 import { sidecarWrapperScript } from './sidecar-wrapper.js';
-import { SlotsUnavailable, StepSlots } from './step-slots.js';
+import { describeLimits, SlotsUnavailable, StepSlots } from './step-slots.js';
 
 export interface SidecarStrategySettings {
   /** How long past a step's own timeout (which the wrapper enforces) before its container is stopped from outside. */
@@ -18,6 +18,8 @@ export interface SidecarStrategySettings {
   /** Image of the step agent (needs `node`); default: the runner image. */
   agentImage?: string;
   maxInitialSlots?: number;
+  /** Slots of a job whose container has limits (all it gets: see SlotSettings.maxLimitedSlots). */
+  maxLimitedSlots?: number;
   agentPort?: number;
 }
 
@@ -68,6 +70,7 @@ export class SidecarStepStrategy implements StepStrategy, PodFileCopy {
       this.slots = new StepSlots(connection, containers, {
         agentImage: settings.agentImage ?? DEFAULT_TOOLS_IMAGE,
         ...(settings.maxInitialSlots !== undefined ? { maxInitialSlots: settings.maxInitialSlots } : {}),
+        ...(settings.maxLimitedSlots !== undefined ? { maxLimitedSlots: settings.maxLimitedSlots } : {}),
         ...(settings.agentPort !== undefined ? { agentPort: settings.agentPort } : {}),
       });
     }
@@ -92,6 +95,8 @@ export class SidecarStepStrategy implements StepStrategy, PodFileCopy {
 
     let name: string | undefined;
     let result: StepContainerResult | undefined;
+    // The limits the step is held to (the job container's): only a slot can hold them.
+    const limits = describeLimits(stepContainerResources(target.resources)?.limits);
     const slots = request.container === pod.mainContainer ? this.slots?.of(pod) : undefined;
     if (slots && !slots.unavailable) {
       try {
@@ -106,6 +111,7 @@ export class SidecarStepStrategy implements StepStrategy, PodFileCopy {
         result = await this.containers.followRunning(pod, { name: slot, image: target.image!, ...backstop, stop: (id) => this.slots!.stop(pod, slot, id, STOP_GRACE_SECONDS) }, io);
       }
     }
+    if (!name && limits) throw new InfrastructureError(refusal(pod, limits, slots?.unavailable ?? (this.slots ? `pod ${pod.name} has no step slots` : 'step slots are off')));
     if (slots?.unavailable && !slots.told) {
       slots.told = true;
       output(`kact: ${slots.unavailable}; this job's steps run as ephemeral containers instead (slower)\n`);
@@ -139,6 +145,7 @@ export class SidecarStepStrategy implements StepStrategy, PodFileCopy {
         exitCode: result.cancelled ? 130 : trailer.exitCode,
         fileCommands: Object.fromEntries(step.fileNames.map((n, i) => [n, trailer.files[i] ?? ''])),
         ...(trailer.timedOut || result.timedOut ? { timedOut: true } : {}),
+        ...(trailer.oomKills > 0 ? { killedBy: 'oom' as const } : {}),
       };
     }
     // No trailer: the wrapper did not get to the end. The container status says why.
@@ -209,4 +216,16 @@ export class SidecarStepStrategy implements StepStrategy, PodFileCopy {
     }
     return { values, refs };
   }
+}
+
+/**
+ * Why a process of a job whose container has limits is not run: it has no step slot (they hold
+ * the limits), and the only other place, an ephemeral container, cannot (Kubernetes rejects
+ * resources on one). A pod-level limit (`spec.resources`, beta in 1.34) would bound the sum of
+ * the pod's containers, the agent and in-pod services too, not the step's own: it would let the
+ * step exceed the workflow's limit by what they leave unused, or cut it short by what they use.
+ */
+function refusal(pod: JobPod, limits: string, why: string): string {
+  const usedUp = why.startsWith('all ');
+  return `sidecar strategy: ${why}. This process would run in an ephemeral container, which Kubernetes allows no resource limits, and so escape the limits the job container has (${limits}); kact does not run it. Run this job with --strategy exec${usedUp ? ', or split it into jobs of fewer steps' : ''} (pod ${pod.name}).`;
 }

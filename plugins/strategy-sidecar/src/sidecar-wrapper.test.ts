@@ -107,7 +107,7 @@ describe.each(['env', 'slot'] as const)('sidecar wrapper, step from %s (local pr
       env: { PATH: process.env['PATH']!, ...files },
       fileCommands: files,
     });
-    expect(r.trailer).toEqual({ exitCode: 0, timedOut: false, outputBytes: 0, files: ['a=1\n', 'X<<EOF\nü\nEOF\n'] });
+    expect(r.trailer).toEqual({ exitCode: 0, timedOut: false, outputBytes: 0, oomKills: 0, files: ['a=1\n', 'X<<EOF\nü\nEOF\n'] });
     expect(await readFile(join(r.step.dir, 'exit'), 'utf8')).toBe('0\n');
     // The step's env (it may hold secrets) does not stay behind in the step folder.
     await expect(access(join(r.step.dir, 'env'))).rejects.toThrow(/ENOENT/);

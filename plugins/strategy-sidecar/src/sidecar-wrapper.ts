@@ -1,4 +1,4 @@
-import { POD_SLOTS, STEP_LAUNCH } from '@kact/kubernetes';
+import { OOM_KILLS_FUNCTION, POD_SLOTS, STEP_LAUNCH } from '@kact/kubernetes';
 
 /**
  * The shell program every `run` step's container runs (under the pod's busybox, or bash where
@@ -13,12 +13,15 @@ import { POD_SLOTS, STEP_LAUNCH } from '@kact/kubernetes';
  * container's log, in order), records the exit code in `exit`, then prints the trailer to the
  * log — the one channel back without `pods/exec`:
  *
- *   \n<nonce> begin\n   (<nonce> file\n <base64 lines>)*   <nonce> exit <code> <timedout 0|1> <bytes of output>\n
+ *   \n<nonce> begin\n   (<nonce> file\n <base64 lines>)*   <nonce> exit <code> <timedout 0|1> <bytes of output> <oom kills>\n
  *
  * The leading newline belongs to the trailer, so output without a final newline stays exact.
  * SIGTERM/SIGINT (the stop helper, on cancel) end the process; the wrapper itself survives them
- * to print the trailer. `kill -s SIG -- -PGID`: without `--` a small process group id (pods
- * have small PIDs) would be read as a signal number. Exit codes 92/93: the wrapper failed before the process started.
+ * to print the trailer. It also survives an OOM kill of the process in a slot with a memory
+ * limit (cgroup v1, or v2 with the kubelet's singleProcessOOMKill, kill the largest process
+ * only), which the trailer counts. `kill -s SIG -- -PGID`: without `--` a small process group id
+ * (pods have small PIDs) would be read as a signal number. Exit codes 92/93: the wrapper failed
+ * before the process started.
  */
 export function sidecarWrapperScript(busybox: string): string {
   return `set -u
@@ -62,7 +65,9 @@ ${runStep()}`;
 
 /** Runs the step unpacked in \`$d\` and prints the trailer (shared by both programs above). */
 function runStep(): string {
-  return `while IFS= read -r -d '' f; do
+  return `${OOM_KILLS_FUNCTION}
+o0=$(oomkills)
+while IFS= read -r -d '' f; do
   { true > "$f"; } 2>/dev/null || { $bb mkdir -p "\${f%/*}" && true > "$f"; } || exit 93
 done < "$d/files"
 ${STEP_LAUNCH}
@@ -90,7 +95,8 @@ done < "$d/files"
 tout=0; [ -e "$d/timedout" ] && tout=1
 size=$($bb stat -c %s "$d/out" 2>/dev/null) || size=-1
 $bb rm -f "$d/out"
-printf '%s exit %s %s %s\\n' "$nonce" "$code" "$tout" "$size"
+o1=$(oomkills)
+printf '%s exit %s %s %s %s\\n' "$nonce" "$code" "$tout" "$size" "$((o1 - o0))"
 exit "$code"
 `;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { V1Container, V1EphemeralContainer, V1VolumeMount } from '@kubernetes/client-node';
 import { InfrastructureError, POD_PATHS, type ContainerRequest, type JobPodRequest, type PodPlan } from '@kact/core';
-import { parseContainerOptions, POD_BUSYBOX, POD_SLOTS, STOP_SCRIPT, type KubeConnection, type PodRef, type StepContainers } from '@kact/kubernetes';
+import { jobContainerResources, parseContainerOptions, POD_BUSYBOX, POD_SLOTS, stepContainerResources, STOP_SCRIPT, type KubeConnection, type PodRef, type StepContainers } from '@kact/kubernetes';
 import { AgentClient, type AgentReply } from './agent-client.js';
 import { AGENT_SCRIPT } from './step-agent.js';
 import { slotScript } from './sidecar-wrapper.js';
@@ -9,6 +9,12 @@ import { slotScript } from './sidecar-wrapper.js';
 export interface SlotSettings {
   /** Slots created with the pod: the job's steps plus two, at most this many. */
   maxInitialSlots?: number;
+  /**
+   * Slots created with the pod of a job whose container has limits: twice its steps plus two,
+   * at most this many. Such a job gets no more later: added slots are ephemeral containers,
+   * which Kubernetes allows no limits, so its steps would escape them.
+   */
+  maxLimitedSlots?: number;
   /** Refill: when fewer than this many slots are free, more are added (as ephemeral containers, at most 16 at a time). */
   lowWater?: number;
   /** The agent's port in the pod (the pod's containers share it: keep it clear of services). */
@@ -44,11 +50,16 @@ class PodSlots {
 
   constructor(
     readonly agent: AgentClient,
-    initial: string[],
+    private readonly initial: string[],
     /** Processes the job is expected to run: its steps, and a few more (post steps, file helpers). */
     private readonly expected: number,
     private readonly mainImage: string,
     private readonly settings: Required<SlotSettings>,
+    /**
+     * The job container's limits the slots share (`memory 64Mi, cpu 500m`), if it has any: the
+     * pod then gets no slots beyond those it was created with (see SlotSettings.maxLimitedSlots).
+     */
+    readonly limits?: string,
   ) {
     this.free = [...initial];
   }
@@ -60,7 +71,7 @@ class PodSlots {
   async claim(pod: PodRef, containers: StepContainers, step: unknown, signal: AbortSignal): Promise<string> {
     const deadline = Date.now() + this.settings.claimTimeoutMs;
     for (let attempt = 0; ; attempt++) {
-      if (this.free.length < this.settings.lowWater) this.refill(pod, containers);
+      if (this.free.length < this.settings.lowWater && !this.limits) this.refill(pod, containers);
       const slot = this.free[0];
       let last = 'no slot free';
       if (slot) {
@@ -82,6 +93,7 @@ class PodSlots {
         // the way) heal by themselves: asking the same slot again is safe (see step-agent.ts).
         last = `HTTP ${reply.status} ${reply.text.slice(0, 200)}`;
       } else if (this.unavailable) throw new SlotsUnavailable(this.unavailable);
+      else if (this.limits) throw new SlotsUnavailable(`all ${this.initial.length} step slots of pod ${pod.name} are used (slots added later would be ephemeral containers)`);
       else await this.refilling;
       if (Date.now() > deadline) throw new SlotsUnavailable(`no step slot of pod ${pod.name} took the step within ${this.settings.claimTimeoutMs / 1000} s (last: ${last})`);
       if (signal.aborted) throw new SlotsUnavailable('cancelled');
@@ -144,14 +156,19 @@ export class StepSlots {
     private readonly containers: StepContainers,
     settings: SlotSettings,
   ) {
-    this.settings = { maxInitialSlots: 8, lowWater: 4, agentPort: 47_113, claimTimeoutMs: 30_000, ...settings };
+    this.settings = { maxInitialSlots: 8, maxLimitedSlots: 24, lowWater: 4, agentPort: 47_113, claimTimeoutMs: 30_000, ...settings };
   }
 
-  /** Adds the agent and the first slots to a job pod request, and remembers them for its steps. */
+  /**
+   * Adds the agent and the first slots to a job pod request, and remembers them for its steps.
+   * The slots share the job container's limits (ContainerRequest.sharesJobLimits); a job with
+   * limits gets all its slots now, since later ones could not hold them.
+   */
   plan(request: JobPodRequest, plan: PodPlan): JobPodRequest {
     const key = randomBytes(32);
     const main = request.main;
-    const count = Math.max(2, Math.min(plan.steps + 2, this.settings.maxInitialSlots));
+    const limits = describeLimits(stepContainerResources(jobContainerResources(request))?.limits);
+    const count = limits ? Math.max(2, Math.min(2 * plan.steps + 2, this.settings.maxLimitedSlots)) : Math.max(2, Math.min(plan.steps + 2, this.settings.maxInitialSlots));
     const names = Array.from({ length: count }, (_, i) => `${SLOT_PREFIX}${i}`);
     const ports = new Set([main, ...request.services.map((s) => s.container)].flatMap((c) => c.ports ?? []));
     let port = this.settings.agentPort;
@@ -164,6 +181,7 @@ export class StepSlots {
       ...(main.secretEnv ? { secretEnv: main.secretEnv } : {}),
       entrypoint: [...SLOT_COMMAND, name],
       keepAlive: false,
+      sharesJobLimits: true,
       ...(options ? { options } : {}),
     }));
     const agent: ContainerRequest = {
@@ -175,7 +193,7 @@ export class StepSlots {
       keepAlive: false,
     };
     const client = new AgentClient(this.connection, { name: request.name, namespace: this.connection.namespace }, port, key);
-    this.pods.set(request.name, new PodSlots(client, names, plan.steps + 2, main.image, this.settings));
+    this.pods.set(request.name, new PodSlots(client, names, plan.steps + 2, main.image, this.settings, limits));
     return { ...request, extra: [...request.extra, agent, ...slots], secrets: { ...request.secrets, [AGENT_KEY_SECRET]: key.toString('base64') } };
   }
 
@@ -228,7 +246,8 @@ export class StepSlots {
 
 /**
  * The job container's options that also apply to the steps' slots: who the step runs as and its
- * privileges. Not `--memory`/`--cpus`: the limits would be requested once per slot.
+ * privileges. Not `--memory`/`--cpus`: the slots get the job container's limits through
+ * `sharesJobLimits`, without requesting them again.
  */
 function slotOptions(options: string | undefined): string | undefined {
   if (!options) return undefined;
@@ -238,6 +257,12 @@ function slotOptions(options: string | undefined): string | undefined {
   if (parsed.privileged) words.push('--privileged');
   for (const cap of parsed.capAdd) words.push('--cap-add', cap);
   return words.length ? words.join(' ') : undefined;
+}
+
+/** Limits as a job log names them: `memory 64Mi, cpu 500m`; undefined for none. */
+export function describeLimits(limits: Record<string, string> | undefined): string | undefined {
+  const entries = Object.entries(limits ?? {});
+  return entries.length ? entries.map(([name, value]) => `${name} ${value}`).join(', ') : undefined;
 }
 
 export type { PodSlots };

@@ -1,12 +1,14 @@
 import { cpus, loadavg } from 'node:os';
 import { ActionStore, Cancellation, newRunId, runPlan, type JobBackend, type RunResult, type StepStrategy } from '@kact/core';
 import type { KubeConnection } from '@kact/kubernetes';
+import { measureCliStart, type CliSample, type CliStartSettings } from './cli-start.js';
 import { measureRawExec } from './raw-exec.js';
 import { sampleRss, type RssReading } from './rss-sampler.js';
 import { createScenarioRepo, type ScenarioRepo } from './scenario-repo.js';
-import { SCENARIOS, type ScenarioName } from './scenarios.js';
+import { needsCluster, SCENARIOS, type ClusterScenarioName, type ScenarioName } from './scenarios.js';
 import { SilentEvents, type LogCheck } from './silent-events.js';
-import { LOG_SHAPE } from './workflows.js';
+import { percentile } from './statistics.js';
+import { LOG_SHAPE, SIZES } from './workflows.js';
 
 /** A step strategy ready to run jobs: what the composition root built for its name. */
 export interface StrategyTarget {
@@ -29,6 +31,13 @@ export interface BenchOptions {
   repeat: number;
   /** `--concurrent-jobs` for the runs (matrix scenarios). */
   concurrentJobs: number;
+  /** What the `cli` scenario spawns; required when `scenarios` has it. */
+  cli?: CliStartSettings;
+  /**
+   * Why the cluster scenarios among `scenarios` cannot run (no cluster answered): they are
+   * recorded as skipped with this reason, and only `cli` runs.
+   */
+  clusterSkipped?: string;
   /** Raw `exec true` round-trips per repetition (the overhead baseline). */
   rawExecCount?: number;
   /** How the baseline is measured (tests replace the cluster's exec). */
@@ -42,7 +51,7 @@ export interface BenchOptions {
 
 /** One scenario run under one strategy. */
 export interface RunSample {
-  scenario: ScenarioName;
+  scenario: ClusterScenarioName;
   strategy: string;
   repetition: number;
   runId: string;
@@ -78,6 +87,10 @@ export interface BenchResults {
   scenarios: ScenarioName[];
   rawExec: RawExecSamples[];
   runs: RunSample[];
+  /** The `cli` scenario's spawns, when it ran. */
+  cli?: { kactBin: string; repo: string; spawnsPerRepetition: number; samples: CliSample[] };
+  /** Cluster scenarios asked for and not run, and why. */
+  skipped?: { scenarios: ScenarioName[]; reason: string };
   cancelled: boolean;
 }
 
@@ -93,7 +106,7 @@ function failureOf(result: RunResult, events: SilentEvents): string {
   return `run ${result.result}: ${why.slice(0, 3).join('; ') || 'no reason given'}`;
 }
 
-async function runScenario(target: StrategyTarget, repo: ScenarioRepo, name: ScenarioName, repetition: number, options: BenchOptions): Promise<RunSample> {
+async function runScenario(target: StrategyTarget, repo: ScenarioRepo, name: ClusterScenarioName, repetition: number, options: BenchOptions): Promise<RunSample> {
   const scenario = SCENARIOS[name];
   const runId = newRunId();
   const events = new SilentEvents(LOG_SHAPE.width);
@@ -175,10 +188,21 @@ function describeSample(s: RunSample, repeat: number): string {
   return `${head}${log}`;
 }
 
+/** `[2/3] cli: kact --help p50 95 ms, …`: a repetition's medians, for a person watching. */
+function describeCli(samples: CliSample[], repetition: number, repeat: number): string {
+  const byMetric = new Map<string, number[]>();
+  for (const s of samples.filter((s) => s.ok)) byMetric.set(s.metric, [...(byMetric.get(s.metric) ?? []), s.wallMs]);
+  const medians = [...byMetric].map(([metric, values]) => `${metric.replace(/^cli\./, '')} ${Math.round(percentile(values, 50))} ms`);
+  const failed = samples.filter((s) => !s.ok);
+  const failures = failed.length ? `, ${failed.length} FAILED: ${failed[0]!.error}` : '';
+  return `[${repetition}/${repeat}] cli: ${samples.length} spawns, median ${medians.join(', ') || '—'}${failures}`;
+}
+
 /**
  * Runs every scenario under every strategy, interleaved (each scenario under each strategy in
- * turn, then the next scenario) and repeated, with the raw exec baseline at the start of each
- * repetition. A failed run is a sample with its error; it never stops the bench.
+ * turn, then the next scenario) and repeated, with the `cli` scenario (no cluster) and then the
+ * raw exec baseline at the start of each repetition. A failed run is a sample with its error; it
+ * never stops the bench.
  */
 export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const startedAt = new Date().toISOString();
@@ -200,14 +224,27 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     runs: [],
     cancelled: false,
   };
+  const cli = options.scenarios.includes('cli') ? options.cli : undefined;
+  if (options.scenarios.includes('cli') && !cli) throw new Error('runBench: the cli scenario needs options.cli (the kact bin and the repository to read)');
+  if (cli) results.cli = { kactBin: cli.kactBin, repo: cli.repo, spawnsPerRepetition: cli.spawns ?? SIZES.cliSpawns, samples: [] };
+  const wanted = options.scenarios.filter(needsCluster);
+  if (options.clusterSkipped && wanted.length > 0) results.skipped = { scenarios: wanted, reason: options.clusterSkipped };
+  const clusterScenarios = options.clusterSkipped ? [] : wanted;
   const first = options.targets[0];
-  if (first) results.cluster = { server: first.connection.server, context: first.connection.context, namespace: first.connection.namespace };
-  if (!first || options.scenarios.length === 0) return results;
+  if (first && !options.clusterSkipped) results.cluster = { server: first.connection.server, context: first.connection.context, namespace: first.connection.namespace };
+  if (!cli && (!first || clusterScenarios.length === 0)) return results;
 
-  const repo = await createScenarioRepo(options.scenarios);
+  const repo = first && clusterScenarios.length > 0 ? await createScenarioRepo(clusterScenarios) : undefined;
   try {
     for (let repetition = 1; repetition <= options.repeat && !cancellation.cancelled; repetition++) {
-      if (options.scenarios.includes('steps')) {
+      // First, while no pod of the bench runs: kact's own start, spawned on this machine.
+      if (cli) {
+        const samples = await measureCliStart(cli, repetition, () => cancellation.cancelled);
+        results.cli!.samples.push(...samples);
+        say(describeCli(samples, repetition, options.repeat));
+      }
+      if (!first || !repo) continue;
+      if (clusterScenarios.includes('steps')) {
         const runId = newRunId();
         const forget = options.registerRun?.(runId) ?? (() => undefined);
         try {
@@ -222,7 +259,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           forget();
         }
       }
-      for (const name of options.scenarios) {
+      for (const name of clusterScenarios) {
         for (const target of options.targets) {
           if (cancellation.cancelled) break;
           const sample = await runScenario(target, repo, name, repetition, options);
@@ -232,7 +269,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       }
     }
   } finally {
-    await repo.remove();
+    await repo?.remove();
   }
   results.cancelled = cancellation.cancelled;
   results.finishedAt = new Date().toISOString();

@@ -5,19 +5,19 @@ import type { Contexts } from '@kact/expressions';
 import { githubContext, plan, readGitInfo, type ContainerSelection, type Plan } from '@kact/core';
 import { PlatformContainers } from '@kact/containers-platforms';
 import { loadWorkflows } from '@kact/model';
-import { SCENARIOS, type ScenarioName } from './scenarios.js';
+import { SCENARIOS, type ClusterScenarioName } from './scenarios.js';
 
 /** A throwaway repository holding one workflow per scenario, planned as `kact run` would. */
 export interface ScenarioRepo {
   root: string;
   contexts: Contexts;
   containers: ContainerSelection;
-  plans: Map<ScenarioName, Plan>;
+  plans: Map<ClusterScenarioName, Plan>;
   remove(): Promise<void>;
 }
 
 /** Writes the scenarios' workflows into a temp folder and plans each for a push event. */
-export async function createScenarioRepo(scenarios: readonly ScenarioName[]): Promise<ScenarioRepo> {
+export async function createScenarioRepo(scenarios: readonly ClusterScenarioName[]): Promise<ScenarioRepo> {
   const root = await mkdtemp(join(tmpdir(), 'kact-bench-'));
   try {
     const dir = join(root, '.github', 'workflows');
@@ -31,7 +31,7 @@ export async function createScenarioRepo(scenarios: readonly ScenarioName[]): Pr
       inputs: {},
       env: {},
     };
-    const plans = new Map<ScenarioName, Plan>();
+    const plans = new Map<ClusterScenarioName, Plan>();
     for (const name of scenarios) {
       const file = join(dir, `${name}.yml`);
       await writeFile(file, SCENARIOS[name].workflow());

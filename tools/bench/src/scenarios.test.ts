@@ -2,20 +2,20 @@ import { describe, expect, it } from 'vitest';
 import type { JobResult, RunResult, StepResult } from '@kact/core';
 import { isInputError } from '@kact/model';
 import { createScenarioRepo } from './scenario-repo.js';
-import { metricsOf, parseScenarios, SCENARIO_NAMES, SCENARIOS } from './scenarios.js';
+import { CLUSTER_SCENARIO_NAMES, metricsOf, needsCluster, parseScenarios, SCENARIO_NAMES, SCENARIOS } from './scenarios.js';
 import { SilentEvents } from './silent-events.js';
 import { benchVariables, LOG_SHAPE, logWorkflow, printedLogBytes, SIZES, stepsWorkflow } from './workflows.js';
 
 describe('scenario workflows', () => {
   it('load and plan as kact run would, with the sizes the issues ask for', async () => {
-    const repo = await createScenarioRepo(SCENARIO_NAMES);
+    const repo = await createScenarioRepo(CLUSTER_SCENARIO_NAMES);
     try {
-      const job = (name: (typeof SCENARIO_NAMES)[number]) => {
+      const job = (name: (typeof CLUSTER_SCENARIO_NAMES)[number]) => {
         const planned = repo.plans.get(name)!;
         expect(planned.jobs).toHaveLength(1);
         return planned.jobs[0]!;
       };
-      const legs = (name: (typeof SCENARIO_NAMES)[number]) => job(name).legs as unknown[];
+      const legs = (name: (typeof CLUSTER_SCENARIO_NAMES)[number]) => job(name).legs as unknown[];
 
       const steps = job('steps').job;
       expect(steps.kind).toBe('steps');
@@ -63,6 +63,13 @@ describe('parseScenarios', () => {
   it('keeps the canonical order and defaults to every scenario', () => {
     expect(parseScenarios(undefined)).toEqual([...SCENARIO_NAMES]);
     expect(parseScenarios('log-50mb, steps')).toEqual(['steps', 'log-50mb']);
+    expect(parseScenarios('cli,steps')).toEqual(['steps', 'cli']);
+  });
+
+  it('knows cli as the one scenario that needs no cluster, with no metric in the strategies table', () => {
+    expect(SCENARIO_NAMES.filter((n) => !needsCluster(n))).toEqual(['cli']);
+    expect([...CLUSTER_SCENARIO_NAMES]).toEqual(SCENARIO_NAMES.filter(needsCluster));
+    expect(metricsOf(['cli'])).toEqual([]);
   });
 
   it('rejects unknown names as bad input, listing the known ones', () => {

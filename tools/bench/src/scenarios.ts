@@ -4,8 +4,16 @@ import type { RssReading } from './rss-sampler.js';
 import type { LogCheck, SilentEvents } from './silent-events.js';
 import { envWorkflow, jobStartWorkflow, LOG_SHAPE, logWorkflow, matrixWorkflow, printedLogBytes, SIZES, stepsWorkflow } from './workflows.js';
 
-export const SCENARIO_NAMES = ['steps', 'job-start', 'matrix', 'rss-20', 'env-500', 'log-50mb'] as const;
+/** The scenarios that run workflows on the cluster, under each strategy. */
+export const CLUSTER_SCENARIO_NAMES = ['steps', 'job-start', 'matrix', 'rss-20', 'env-500', 'log-50mb'] as const;
+export type ClusterScenarioName = (typeof CLUSTER_SCENARIO_NAMES)[number];
+
+/** Every scenario: the cluster's, then `cli` (kact's own start, spawned here: no cluster, no strategy; see cli-start.ts). */
+export const SCENARIO_NAMES = [...CLUSTER_SCENARIO_NAMES, 'cli'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+/** Whether the scenario runs on the cluster (every one but `cli`). */
+export const needsCluster = (name: ScenarioName): name is ClusterScenarioName => name !== 'cli';
 
 export type Unit = 'ms' | 's' | 'MiB/s' | 'legs/min' | 'MiB';
 
@@ -34,7 +42,7 @@ export interface Measured {
 }
 
 export interface Scenario {
-  name: ScenarioName;
+  name: ClusterScenarioName;
   /** One line for the results' notes. */
   description: string;
   workflow(): string;
@@ -59,7 +67,7 @@ export const OVERHEAD_METRIC: Metric = {
 const mainSteps = (jobs: JobResult[]) => jobs.flatMap((j) => j.steps.filter((s) => s.stage === 'main'));
 const MiB = 1024 * 1024;
 
-export const SCENARIOS: Record<ScenarioName, Scenario> = {
+export const SCENARIOS: Record<ClusterScenarioName, Scenario> = {
   steps: {
     name: 'steps',
     description: `one job of ${SIZES.steps} \`run: true\` steps: each step's duration; overhead = step p50 − raw exec round-trip p50`,
@@ -126,9 +134,9 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
   },
 };
 
-/** Every metric of the given scenarios, in table order. */
+/** Every metric of the given cluster scenarios, in table order (`cli`'s are in cli-start.ts). */
 export function metricsOf(scenarios: readonly ScenarioName[]): Metric[] {
-  return SCENARIO_NAMES.filter((name) => scenarios.includes(name)).flatMap((name) => SCENARIOS[name].metrics);
+  return CLUSTER_SCENARIO_NAMES.filter((name) => scenarios.includes(name)).flatMap((name) => SCENARIOS[name].metrics);
 }
 
 /** Parses `--scenarios a,b`; rejects unknown names with the list of known ones. */

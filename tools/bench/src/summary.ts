@@ -1,4 +1,5 @@
 import type { BenchResults, UnavailableStrategy } from './bench-run.js';
+import { CLI_METRICS, type CliSample } from './cli-start.js';
 import { metricsOf, OVERHEAD_METRIC, type Metric, type ScenarioName } from './scenarios.js';
 import type { LogCheck } from './silent-events.js';
 import { summarize, type Summary } from './statistics.js';
@@ -25,6 +26,19 @@ export interface TargetCheck {
   met: boolean;
 }
 
+/** One `cli` command over every spawn (a Cell's runs are its spawns), its p50 held to the goal. */
+export interface CliRow {
+  metric: Metric;
+  cell: Cell;
+  target?: number;
+  met?: boolean;
+}
+
+export interface CliSummary {
+  rows: CliRow[];
+  failures: { metric: Metric; repetition: number; error: string }[];
+}
+
 export interface BenchSummary {
   strategies: string[];
   unavailable: UnavailableStrategy[];
@@ -33,17 +47,40 @@ export interface BenchSummary {
   logChecks: { strategy: string; repetition: number; check: LogCheck }[];
   failures: { scenario: ScenarioName; strategy: string; repetition: number; error: string }[];
   targets: TargetCheck[];
+  /** The `cli` scenario, when it ran. */
+  cli?: CliSummary;
 }
 
 function targetOf(metric: Metric, strategy: string): number | undefined {
   return metric.targets?.[strategy] ?? metric.targets?.['*'];
 }
 
+/** The `cli` rows: every spawn of a command pooled over the repetitions; failed spawns left out. */
+export function summarizeCli(samples: readonly CliSample[]): CliSummary {
+  const rows = CLI_METRICS.map((metric): CliRow => {
+    const mine = samples.filter((s) => s.metric === metric.id);
+    const summary = summarize(mine.filter((s) => s.ok).map((s) => s.wallMs));
+    const target = targetOf(metric, '*');
+    return {
+      metric,
+      cell: { runs: mine.length, failed: mine.filter((s) => !s.ok).length, ...(summary ? { summary } : {}) },
+      ...(target !== undefined ? { target } : {}),
+      ...(target !== undefined && summary ? { met: summary.p50 <= target } : {}),
+    };
+  });
+  const failures = samples.flatMap((s) => {
+    const metric = CLI_METRICS.find((m) => m.id === s.metric);
+    return s.ok || !metric ? [] : [{ metric, repetition: s.repetition, error: s.error ?? 'failed' }];
+  });
+  return { rows, failures };
+}
+
 /** Turns the samples into the table's rows, with the overhead derived from the raw exec baseline. */
 export function summarizeBench(results: BenchResults): BenchSummary {
   const rawExec = summarize(results.rawExec.flatMap((r) => r.samples));
   const rows: Row[] = [];
-  for (const metric of metricsOf(results.scenarios)) {
+  const ran = results.scenarios.filter((s) => !results.skipped?.scenarios.includes(s));
+  for (const metric of metricsOf(ran)) {
     const cells: Record<string, Cell> = {};
     for (const strategy of results.strategies) {
       const runs = results.runs.filter((r) => r.scenario === metric.scenario && r.strategy === strategy);
@@ -73,5 +110,6 @@ export function summarizeBench(results: BenchResults): BenchSummary {
     logChecks: results.runs.flatMap((r) => (r.log ? [{ strategy: r.strategy, repetition: r.repetition, check: r.log }] : [])),
     failures: results.runs.flatMap((r) => (r.ok ? [] : [{ scenario: r.scenario, strategy: r.strategy, repetition: r.repetition, error: r.error ?? 'failed' }])),
     targets,
+    ...(results.cli ? { cli: summarizeCli(results.cli.samples) } : {}),
   };
 }

@@ -18,6 +18,8 @@ export const SIZES = {
   envVars: 500,
   /** Steps carrying the 500 variables (one sample each). */
   envSteps: 5,
+  /** Spawns of each `cli` command per repetition (after one unmeasured warm-up of each). */
+  cliSpawns: 10,
 } as const;
 
 /** Bytes the log step writes, newlines included: the count the delivered bytes must match. */

@@ -4,6 +4,7 @@
 // ephemeral container joins a running pod and shares its volumes and localhost.
 // Times are printed, never asserted. Skipped, with the reason printed, when the cluster is not up.
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execIn, localClusterFor, nodeReady, percentile, podSpec, RUNNER, until } from './cluster.js';
 
@@ -66,6 +67,21 @@ describe.skipIf(!cluster)('kube-local: the local cluster', () => {
     })();
     return jobPod;
   }
+
+  it('the API server listens on the node address only, not on every interface', async () => {
+    const server = new URL(kc.getCurrentCluster()!.server);
+    const nodeIP = (await core.readNode({ name: (await core.listNode()).items[0]!.metadata!.name! })).status!.addresses!.find((a) => a.type === 'InternalIP')!.address;
+    expect(server.hostname).toBe(nodeIP);
+    const reach = (host: string) =>
+      new Promise<string>((resolve) => {
+        const socket = connect({ host, port: Number(server.port) }, () => {
+          socket.destroy();
+          resolve('open');
+        });
+        socket.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+      });
+    expect({ node: await reach(nodeIP), loopback: await reach('127.0.0.1') }).toEqual({ node: 'open', loopback: 'ECONNREFUSED' });
+  });
 
   it('the node is Ready', async () => {
     const t0 = performance.now();

@@ -1,11 +1,13 @@
-import { resolve } from 'node:path';
-import { parseScenarios, runBench, writeResults, type StrategyTarget, type UnavailableStrategy } from '@kact/bench';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { needsCluster, parseScenarios, runBench, writeResults, type CliStartSettings, type StrategyTarget, type UnavailableStrategy } from '@kact/bench';
 import { Cancellation } from '@kact/core';
-import { checkReachable } from '@kact/kubernetes';
+import { checkReachable, ClusterUnreachableError } from '@kact/kubernetes';
 import { InputError, isInputError } from '@kact/model';
 import { composeBackend, type ClusterFlags } from '../composition.js';
 import { emptyConfig } from '../config/kact-config.js';
-import { registerRun } from '../run-registry.js';
+import { EXAMPLE_REPO, KACT_BIN } from '../kact-bin.js';
+import { registerRun, runScope } from '../run-registry.js';
 
 export interface BenchFlags extends ClusterFlags {
   strategies: string;
@@ -59,9 +61,27 @@ async function openStrategies(names: string[], flags: BenchFlags): Promise<{ tar
 }
 
 /**
- * `kact bench`: runs the benchmark scenarios under each strategy on the cluster, writes
- * results.json, results.md and results.svg into --out and prints the table. Exit 1 when a run
- * failed, a log lost bytes or no strategy could run.
+ * The cli scenario's settings: this kact's bin, spawned on kact's examples/hello. `run --dry-run`
+ * gets the bench's cluster flags (it loads the kubeconfig; it contacts no cluster).
+ */
+function cliSettings(flags: BenchFlags): CliStartSettings {
+  if (!existsSync(join(EXAMPLE_REPO, '.github', 'workflows'))) {
+    throw InputError.at(`--scenarios cli: reads the kact repository's examples/hello, which is not here (looked for ${EXAMPLE_REPO})`);
+  }
+  const runArgs = [
+    ...(flags.kubeconfig ? ['--kubeconfig', flags.kubeconfig] : []),
+    ...(flags.context ? ['--context', flags.context] : []),
+    ...(flags.namespace ? ['--namespace', flags.namespace] : []),
+  ];
+  return { kactBin: KACT_BIN, repo: EXAMPLE_REPO, runArgs };
+}
+
+/**
+ * `kact bench`: runs the benchmark scenarios under each strategy on the cluster, and the cli
+ * scenario (kact's own start) on this machine, writes results.json, results.md and results.svg
+ * into --out and prints the tables. The cluster is set up only for cluster scenarios; when it
+ * does not answer and cli was asked for, cli still runs and the others are reported as not run.
+ * Exit 1 when a run failed, a log lost bytes, no strategy could run or a scenario was not run.
  */
 export async function benchCommand(flags: BenchFlags, io: BenchIo): Promise<number> {
   const scenarios = parseScenarios(flags.scenarios);
@@ -70,14 +90,35 @@ export async function benchCommand(flags: BenchFlags, io: BenchIo): Promise<numb
   const names = [...new Set(flags.strategies.split(',').map((s) => s.trim()).filter(Boolean))];
   if (names.length === 0) throw InputError.at('--strategies: name at least one step strategy (exec, sidecar)');
 
-  const { targets, unavailable } = await openStrategies(names, flags);
-  for (const u of unavailable) io.err(`strategy ${u.name} is unavailable, benchmarking without it: ${u.reason}`);
-  if (targets.length === 0) {
-    io.err('no strategy could be set up: nothing to measure');
-    return 1;
+  const cli = scenarios.includes('cli') ? cliSettings(flags) : undefined;
+  const onCluster = scenarios.filter(needsCluster);
+
+  let targets: StrategyTarget[] = [];
+  let unavailable: UnavailableStrategy[] = [];
+  /** Why the cluster scenarios do not run (only with cli: without it, that is an error as ever). */
+  let clusterSkipped: string | undefined;
+  if (onCluster.length > 0) {
+    try {
+      ({ targets, unavailable } = await openStrategies(names, flags));
+      for (const u of unavailable) io.err(`strategy ${u.name} is unavailable, benchmarking without it: ${u.reason}`);
+      if (targets.length === 0) {
+        if (!cli) {
+          io.err('no strategy could be set up: nothing to measure');
+          return 1;
+        }
+        clusterSkipped = 'no strategy could be set up';
+      } else await checkReachable(targets[0]!.connection);
+    } catch (err) {
+      if (!cli || !(err instanceof ClusterUnreachableError)) throw err;
+      clusterSkipped = err.message;
+    }
+    if (clusterSkipped) {
+      targets = [];
+      io.err(`${clusterSkipped}: the cluster scenarios (${onCluster.join(', ')}) are not run, only cli`);
+    }
   }
-  await checkReachable(targets[0]!.connection);
-  io.err(`kact bench: ${scenarios.join(', ')} × ${targets.map((t) => t.name).join(', ')}, ${repeat} repetition(s)`);
+  const plan = [...(targets.length > 0 ? [`${onCluster.join(', ')} × ${targets.map((t) => t.name).join(', ')}`] : []), ...(cli ? ['cli'] : [])];
+  io.err(`kact bench: ${plan.join('; ')}, ${repeat} repetition(s)`);
 
   const cancellation = new Cancellation();
   const onSignal = () => {
@@ -86,13 +127,27 @@ export async function benchCommand(flags: BenchFlags, io: BenchIo): Promise<numb
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const results = await runBench({ targets, unavailable, scenarios, repeat, concurrentJobs, cancellation, registerRun, progress: io.err });
+    // Every target talks to the one cluster checked above (none: only cli runs, which starts no run).
+    const scope = targets[0] ? runScope(targets[0].connection) : undefined;
+    const results = await runBench({
+      targets,
+      unavailable,
+      scenarios,
+      repeat,
+      concurrentJobs,
+      cancellation,
+      registerRun: (runId) => registerRun(runId, scope),
+      progress: io.err,
+      ...(cli ? { cli } : {}),
+      ...(clusterSkipped ? { clusterSkipped } : {}),
+    });
     const written = await writeResults(results, resolve(flags.out));
     io.out(written.markdown);
     io.err(`wrote ${written.files.markdown}, ${written.files.json} and ${written.files.svg}`);
     const lostLog = written.summary.logChecks.some((c) => !c.check.ok);
     if (lostLog) io.err('LOG BYTES LOST: the 50 MB log did not arrive whole (see the notes above)');
-    return lostLog || written.summary.failures.length > 0 || results.cancelled ? 1 : 0;
+    const cliFailed = (written.summary.cli?.failures.length ?? 0) > 0;
+    return lostLog || written.summary.failures.length > 0 || cliFailed || results.skipped !== undefined || results.cancelled ? 1 : 0;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

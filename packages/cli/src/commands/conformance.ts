@@ -2,7 +2,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { BUILT_IN_VARIANTS, K3sProvider, loadCases, passTable, runConformance, variantsNamed, type CaseResult, type Cluster, type Variant } from '@kact/conformance';
 import { checkReachable, connectToCluster, ClusterUnreachableError, type KubeConnection } from '@kact/kubernetes';
@@ -10,6 +9,7 @@ import { formatDiagnostic, InputError, isInputError } from '@kact/model';
 import { clusterOptions, composeBackend, type ClusterFlags } from '../composition.js';
 import { BUILT_IN_STRATEGIES } from '../config/built-in-modules.js';
 import { emptyConfig, parseKactConfig, readKactConfig } from '../config/kact-config.js';
+import { KACT_BIN } from '../kact-bin.js';
 import { resolvePluginSpecifier } from '../plugin-loader.js';
 
 export interface ConformanceFlags extends ClusterFlags {
@@ -31,11 +31,8 @@ export interface ConformanceIo {
   err: (text: string) => void;
 }
 
-/**
- * This kact's own bin script, beside the running module (dist/commands/ or src/commands/ are
- * both two levels below the package): the suite spawns `node <bin> run …` per case.
- */
-export const KACT_BIN = fileURLToPath(new URL('../../bin/kact.js', import.meta.url));
+/** This kact's own bin script: the suite spawns `node <bin> run …` per case. */
+export { KACT_BIN };
 
 const MARK = { pass: '✓', fail: '✗', 'n/a': 'n/a' } as const;
 

@@ -15,7 +15,8 @@ import {
 } from '@kact/core';
 import { checkReachable } from '@kact/kubernetes';
 import type { Backend } from '../composition.js';
-import { registerRun } from '../run-registry.js';
+import { registerRun, runScope } from '../run-registry.js';
+import { collectBeforeRun } from './gc.js';
 import type { RunInputs } from '../run-inputs.js';
 import { startRunRuntime, type RuntimeFlags } from '../runtime/runtime-flags.js';
 import type { RunRuntime } from '../runtime/run-runtime.js';
@@ -63,8 +64,10 @@ function onSignals(cancellation: Cancellation, say: (text: string) => void): () 
 export async function executeRun(inputs: RunInputs, plan: Plan, flags: ExecuteFlags, composed: Backend, terminal: Terminal): Promise<number> {
   const { backend, strategy, connection, containers } = composed;
   const runId = newRunId();
-  const forget = registerRun(runId);
+  const forget = registerRun(runId, runScope(connection));
   await checkReachable(connection);
+  // What dead runs left goes while this one starts (it never fails the run; see collectBeforeRun).
+  const collected = collectBeforeRun(connection);
   const secrets = await composed.secrets.load(inputs.secrets);
   const contexts = { ...inputs.contexts, secrets: { GITHUB_TOKEN: '', ...secrets } };
 
@@ -89,6 +92,8 @@ export async function executeRun(inputs: RunInputs, plan: Plan, flags: ExecuteFl
   try {
     runtime = await startRunRuntime(flags, connection, runId, cancellation.signal, (line) => terminal.write(`kact: ${masker.mask(line)}\n`));
     if (flags.verbose) terminal.write(`artifacts and cache served at ${runtime.description}\n`);
+    const collectedLine = await collected;
+    if (collectedLine) terminal.write(`kact: ${collectedLine}\n`);
     const result = await runPlan(
       plan,
       { backend, strategy, actions, events: composeReporters(...reporters), runtime },

@@ -30,16 +30,19 @@ describe('runtime flags', () => {
 });
 
 describe('the route job pods take to the services', () => {
-  it('tunnels when kact may not read the nodes, and says why when node was asked for', async () => {
+  it('tunnels by default, on any cluster, without reading the nodes', async () => {
+    const unread = connectionListing({ status: 500 });
+    const route = await chooseRoute('auto', unread, noTunnel);
+    expect({ kind: route.kind, bindHost: route.bindHost }).toEqual({ kind: 'tunnel', bindHost: '127.0.0.1' });
+  });
+
+  it('says why when the node route was asked for and kact may not read the nodes', async () => {
     const forbidden = connectionListing({ status: 403 });
-    expect((await chooseRoute('auto', forbidden, noTunnel)).kind).toBe('tunnel');
     await expect(chooseRoute('node', forbidden, noTunnel)).rejects.toThrow('--runtime-route node: kact may not list the cluster nodes; use --runtime-route tunnel (or auto)');
   });
 
-  it('tunnels when no node is this machine (a remote cluster), listening on loopback only', async () => {
+  it('refuses the node route when no node is this machine (a remote cluster)', async () => {
     const remote = connectionListing({ items: [{ spec: { podCIDR: '203.0.113.0/24' }, status: { addresses: [{ type: 'InternalIP', address: '203.0.113.7' }] } }] });
-    const route = await chooseRoute('auto', remote, noTunnel);
-    expect({ kind: route.kind, bindHost: route.bindHost }).toEqual({ kind: 'tunnel', bindHost: '127.0.0.1' });
     await expect(chooseRoute('node', remote, noTunnel)).rejects.toThrow('no node of the cluster has an address of this machine');
   });
 });

@@ -1,4 +1,4 @@
-export { POD_PATHS, type PodPaths } from './pod-paths.js';
+export { POD_EXTERNALS, POD_PATHS, type PodPaths } from './pod-paths.js';
 export type { ContainerRequest, JobBackend, JobPod, JobPodRequest, RegistryCredentials, ServiceEndpoint, ServiceRequest } from './job-backend.js';
 export { InfrastructureError, isInfrastructureError, type ContainerStepRequest, type PodPlan, type ProcessRequest, type ProcessResult, type StepStrategy, type StepStrategyDecorator } from './step-strategy.js';
 export { objectKey, type HostAlias, type KubeObject, type PodEnvVar, type PodPlacement, type PodVolume } from './pod-shapes.js';

@@ -22,6 +22,14 @@ export interface ContainerRequest {
   keepAlive: boolean;
   /** `docker run` options kact honours (`--user`, `--workdir`, `--env`, `--memory`, `--cpus`, …); others are reported. */
   options?: string;
+  /**
+   * A container steps run in beside the main one (the sidecar strategy's step slots): it gets the
+   * main container's limits (cpu, memory, ephemeral-storage: the runner class's, then `--memory`
+   * / `--cpus` of `container.options`) and requests none of its own, since a job runs one step at
+   * a time and the main container's requests stand for it. A step must not escape the limits the
+   * workflow set by running elsewhere than the job container.
+   */
+  sharesJobLimits?: boolean;
 }
 
 export interface ServiceRequest {
@@ -51,6 +59,13 @@ export interface JobPodRequest {
   /** Further containers the strategy needs from the start (exec: one per docker action step). */
   extra: ContainerRequest[];
   /**
+   * kact's externals (a node that runs in any image) read-only at `POD_EXTERNALS.root` in the
+   * main container and the strategy's containers, as GitHub's runner mounts its own at `/__e`.
+   * Set for a `container:` job whose steps may run a JavaScript action (`mayRunJavaScript`);
+   * its node actions' main, pre and post scripts then run with `POD_EXTERNALS.node`.
+   */
+  externals?: boolean;
+  /**
    * Values for the job's Secret (what the SecretProvider keeps there, plus keys a strategy adds);
    * never placed in the pod spec or a ConfigMap.
    */
@@ -58,6 +73,12 @@ export interface JobPodRequest {
   imagePullCredentials?: RegistryCredentials[];
   /** Node placement, resources and service account from the ContainerSelection. */
   placement?: PodPlacement;
+  /**
+   * How long the job may run (its `timeout-minutes`, GitHub's 360 by default). kact's own timer
+   * ends the job then; the backend gives the pod (and every pod it makes for the job) a deadline
+   * a margin past it, so the cluster ends the job should kact die without deleting it.
+   */
+  timeoutMs?: number;
 }
 
 export interface ServiceEndpoint {

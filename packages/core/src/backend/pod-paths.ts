@@ -19,3 +19,16 @@ export const POD_PATHS = {
 
 /** The pod's well-known paths, by name. */
 export type PodPaths = typeof POD_PATHS;
+
+/**
+ * kact's externals in job containers, as GitHub's runner mounts its own at `/__e`: a read-only
+ * volume a container job's pod gets when it may run JavaScript actions
+ * (`JobPodRequest.externals`), holding a node that runs in any image, with or without its own
+ * node or libc. Not a shared path: the main container and the strategy's containers only see it.
+ */
+export const POD_EXTERNALS = {
+  /** The volume's mount path. */
+  root: '/__e',
+  /** The node JavaScript actions (main, pre, post) of a container job run with. */
+  node: '/__e/node20/bin/node',
+} as const;

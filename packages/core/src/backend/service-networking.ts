@@ -19,6 +19,14 @@ export interface ServiceJob {
   podName: string;
   namespace: string;
   labels: Record<string, string>;
+  /** The job's timeout (JobPodRequest.timeoutMs): pods made for the services get the job pod's deadline. */
+  timeoutMs?: number;
+  /**
+   * The values of the job's Secret (JobPodRequest.secrets), by key: a service's `secretEnv` names
+   * keys of it. A service outside the job pod starts before that Secret exists, so it keeps the
+   * values it needs in a Secret of its own; never in its pod spec.
+   */
+  secrets?: Record<string, string>;
 }
 
 /**

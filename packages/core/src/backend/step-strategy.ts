@@ -32,6 +32,7 @@ export interface ContainerStepRequest {
   image: string;
   /** Replaces the image's ENTRYPOINT when set. */
   entrypoint?: string[];
+  /** May hold secrets (`args: --token ${{ secrets.X }}`): like env, never inline in the pod spec. */
   args: string[];
   /** All of it goes through a Secret (it may hold secret values), never inline in the pod spec. */
   env: Record<string, string>;

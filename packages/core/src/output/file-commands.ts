@@ -53,7 +53,7 @@ export function readEnvFile(content: string, fileName: string): EnvFileContent {
       const problem = nameProblem(name);
       // The value is left out of the message: it may be a secret.
       if (problem) return fail(`Invalid format '${name}=…'. ${problem}`);
-      values[name] = text.slice(equals + 1);
+      setValue(values, name, text.slice(equals + 1));
     } else if (heredoc >= 0) {
       const name = text.slice(0, heredoc);
       const delimiter = text.slice(heredoc + 2);
@@ -67,7 +67,7 @@ export function readEnvFile(content: string, fileName: string): EnvFileContent {
             `Write '${delimiter}' on a line of its own after the value.`,
         );
       }
-      values[name] = end === i + 1 ? '' : content.slice(lines[i + 1]!.start, lines[end - 1]!.end);
+      setValue(values, name, end === i + 1 ? '' : content.slice(lines[i + 1]!.start, lines[end - 1]!.end));
       i = end;
     } else {
       return fail(`Invalid format '${text}'. Expected NAME=value, or NAME<<DELIMITER followed by the value and DELIMITER.`);
@@ -122,6 +122,11 @@ function splitLines(content: string): Line[] {
     start = stop + 1;
   }
   return lines;
+}
+
+/** An own, ordinary property: `values[name] = v` would lose a step's output named `__proto__`. */
+function setValue(values: Record<string, string>, name: string, value: string): void {
+  Object.defineProperty(values, name, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function nameProblem(name: string): string | undefined {

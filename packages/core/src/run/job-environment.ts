@@ -39,6 +39,11 @@ export interface JobEnvironment {
   /** ACTIONS_* variables of the run's artifact and cache services, for JavaScript and Docker actions only (as the runner). */
   actionRuntimeEnv: Record<string, string>;
   /**
+   * The node JavaScript actions run with: `POD_EXTERNALS.node` in a container job's pod that has
+   * kact's externals (`JobPodRequest.externals`), else `node` of the image.
+   */
+  nodeCommand: string;
+  /**
    * Set by the first step that kact's machinery failed (InfrastructureError: a lost pod, no exit
    * record): the job fails with it, whatever `continue-on-error` says.
    */

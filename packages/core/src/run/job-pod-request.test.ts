@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { StepsJob } from '@kact/model';
-import { containerPort, dnsLabel, jobPodRequest, portMapping, registryOf } from './job-pod-request.js';
+import type { Step, StepsJob } from '@kact/model';
+import { containerPort, dnsLabel, jobPodRequest, mayRunJavaScript, portMapping, registryOf } from './job-pod-request.js';
 
 const location = { file: 'w.yml', line: 1, column: 1 };
 const job = (extra: Partial<StepsJob>): StepsJob => ({ kind: 'steps', id: 'j', needs: [], env: {}, outputs: {}, runsOn: 'ubuntu-latest', services: {}, defaults: {}, steps: [], location, ...extra });
@@ -37,6 +37,35 @@ describe('jobPodRequest', () => {
     expect(r.secrets).toEqual({ PW: 'pw-value' });
     expect(JSON.stringify(r.main)).not.toContain('pw-value');
     expect(r.imagePullCredentials).toEqual([{ server: 'ghcr.io', username: 'u', password: 'pw-value' }]);
+  });
+});
+
+describe("kact's externals (node for JavaScript actions in container jobs)", () => {
+  const uses = (ref: string, index = 0): Step => ({ kind: 'uses', uses: ref, with: {}, index, env: {}, location });
+  const run = (index = 0): Step => ({ kind: 'run', run: 'echo', index, env: {}, location });
+  const container = { image: 'redis:7', env: {}, ports: [], volumes: [] };
+
+  it.each([
+    [[uses('./actions/js')], true],
+    [[uses('acme/tool@v1')], true],
+    [[uses('acme/tools/sub@v1')], true],
+    [[run(), uses('actions/checkout@v4', 1), uses('./composite', 2)], true],
+    [[], false],
+    [[run()], false],
+    [[uses('docker://alpine:3.20')], false],
+    // kact's checkout runs nothing in the pod, of the workflow's repository or another.
+    [[uses('actions/checkout@v4'), run(1)], false],
+    [[uses('not a reference')], false],
+  ])('mayRunJavaScript %#', (steps, expected) => expect(mayRunJavaScript(steps as Step[])).toBe(expected));
+
+  it('asks for them for a container job that may run JavaScript actions only', () => {
+    expect(request(job({ container, steps: [uses('./actions/js')] })).externals).toBe(true);
+    expect(request(job({ container: 'redis:7', steps: [uses('acme/tool@v1')] })).externals).toBe(true);
+    expect(request(job({ container, steps: [run(), uses('docker://alpine:3.20', 1)] })).externals).toBeUndefined();
+    // The runner image runs its own node, as GitHub's runner does outside a container.
+    expect(request(job({ steps: [uses('./actions/js')] })).externals).toBeUndefined();
+    // A container image that evaluates to '' runs the job in the runner image.
+    expect(request(job({ container: { ...container, image: '' }, steps: [uses('./actions/js')] })).externals).toBeUndefined();
   });
 });
 

@@ -1,7 +1,8 @@
 import { evaluateDeep, toRunnerString, type Contexts, type EvaluationOptions, type Value } from '@kact/expressions';
-import type { ContainerSpec, StepsJob } from '@kact/model';
+import { parseActionReference, type ContainerSpec, type Step, type StepsJob } from '@kact/model';
 import type { ContainerRequest, JobPodRequest, ServiceRequest } from '../backend/job-backend.js';
 import type { PodPlacement } from '../backend/pod-shapes.js';
+import { isCheckout } from './checkout.js';
 import { evaluateStrings } from './step-values.js';
 
 const asPort = (text: string | undefined) => {
@@ -52,6 +53,24 @@ function containerSpec(raw: ContainerSpec | string | undefined, contexts: Contex
 }
 
 /**
+ * Whether a job's steps may run a JavaScript action, as far as the workflow tells before the pod
+ * exists: a `uses:` step other than `docker://` and `actions/checkout` (kact's own, no process).
+ * What an action runs (node, composite, docker) is only known once it is resolved, after the pod
+ * starts, so composite and docker actions count too: one of them may run node actions.
+ */
+export function mayRunJavaScript(steps: readonly Step[]): boolean {
+  return steps.some((step) => {
+    if (step.kind !== 'uses') return false;
+    try {
+      const reference = parseActionReference(step.uses);
+      return reference.kind !== 'docker' && !isCheckout(reference);
+    } catch {
+      return false; // the step fails with the parse error and runs nothing
+    }
+  });
+}
+
+/**
  * The pod for one job leg: the main container (the runs-on image, or the job's `container:`),
  * a container per service, the static job env for the ConfigMap and the secrets for the Secret.
  */
@@ -66,6 +85,8 @@ export function jobPodRequest(args: {
   contexts: Contexts;
   evaluation: EvaluationOptions;
   placement?: PodPlacement;
+  /** The job's timeout-minutes in milliseconds (JobPodRequest.timeoutMs). */
+  timeoutMs?: number;
 }): JobPodRequest {
   const { job, contexts, evaluation } = args;
   const container = containerSpec(job.container, contexts, evaluation);
@@ -111,8 +132,11 @@ export function jobPodRequest(args: {
     main,
     services,
     extra: [],
+    // GitHub's runner runs a container job's JavaScript actions with its own node (/__e).
+    ...(container && mayRunJavaScript(job.steps) ? { externals: true } : {}),
     secrets: args.secrets,
     ...(credentials.length ? { imagePullCredentials: credentials } : {}),
     ...(args.placement ? { placement: args.placement } : {}),
+    ...(args.timeoutMs !== undefined ? { timeoutMs: args.timeoutMs } : {}),
   };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { interpolate, type Contexts, type EvaluationOptions, type Value } from '@kact/expressions';
 import type { StepsJob } from '@kact/model';
 import type { JobBackend, JobPod } from '../backend/job-backend.js';
-import { POD_PATHS } from '../backend/pod-paths.js';
+import { POD_EXTERNALS, POD_PATHS } from '../backend/pod-paths.js';
 import type { StepStrategy } from '../backend/step-strategy.js';
 import type { ContainerSelection } from '../backend/container-selection.js';
 import type { ActionStore } from '../actions/action-store.js';
@@ -17,6 +17,7 @@ import type { Cancellation } from './cancellation.js';
 import { defaultJobEnv, runnerContext } from './default-env.js';
 import type { ActionRuntime } from './action-runtime.js';
 import type { JobEnvironment, StepOptions, StepScope } from './job-environment.js';
+import { maskJobEvents, maskJobResult, secretEnvThroughSecret } from './job-masking.js';
 import { dnsLabel, jobPodRequest } from './job-pod-request.js';
 import { JobState } from './job-state.js';
 import { runPreSteps, runPostSteps } from './pre-post-steps.js';
@@ -134,7 +135,8 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
   // The key's hash keeps names apart when two reusable-workflow calls run jobs of the same id.
   const name = `${dnsLabel(`kact-${options.runId}-${job.id}`, 50)}-${createHash('sha256').update(ref.key).digest('hex').slice(0, 6)}`;
   try {
-    const request = jobPodRequest({
+    // Container and service env holding a secret goes through the job's Secret, not the ConfigMap.
+    const podRequest = jobPodRequest({
       runId: options.runId,
       name,
       job,
@@ -145,7 +147,9 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
       contexts: { ...contexts, env },
       evaluation,
       ...(leg.leg.runsOn?.placement ? { placement: leg.leg.runsOn.placement } : {}),
+      timeoutMs,
     });
+    const request = secretEnvThroughSecret(podRequest, (value) => masker.mask(value) !== value);
     const prepared = deps.strategy.preparePod?.(request, { steps: job.steps.length }) ?? request;
     deps.events.jobInfo?.(ref, `starting pod ${name} (${request.main.image}${request.services.length ? ` + ${request.services.map((s) => s.id).join(', ')}` : ''})`);
     pod = await deps.backend.startJob(prepared, jobCancellation.signal);
@@ -155,7 +159,8 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
     // Service discovery sits under the workflow's own env: a user-set variable of the same name wins.
     const state = new JobState(pod, contexts, { ...serviceEnv(pod.services), ...env });
     const commands = new WorkflowCommandProcessor({ masker, stepDebug: options.debug, workspace: POD_PATHS.workspace });
-    const environment: JobEnvironment = { state, ...deps, job: ref, masker, commands, options, cancellation: jobCancellation, posts: [], results: [], actionRuntimeEnv: runtime?.env ?? {} };
+    // Reporters mask with the run's secrets only; the job's masker also knows ::add-mask:: values and the runtime token.
+    const environment: JobEnvironment = { state, ...deps, events: maskJobEvents(deps.events, masker), job: ref, masker, commands, options, cancellation: jobCancellation, posts: [], results: [], actionRuntimeEnv: runtime?.env ?? {}, nodeCommand: prepared.externals ? POD_EXTERNALS.node : 'node' };
     // Independent round-trips to the pod: in parallel, since they add up to the job's start time.
     const [, probed] = await Promise.all([populateWorkspace(deps.backend, pod, options.repoRoot, github.event), probeContainer(environment)]);
     Object.assign(state, probed);
@@ -169,7 +174,7 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
     const timedOut = jobCancellation.cancelled && !cancellation.cancelled;
     const infrastructure = environment.infrastructureFailure;
     const conclusion: Conclusion = timedOut || infrastructure ? 'failure' : cancellation.cancelled ? 'cancelled' : scope.status === 'failure' ? 'failure' : 'success';
-    return result(
+    const finished = result(
       ref,
       leg,
       {
@@ -181,6 +186,7 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
       },
       started,
     );
+    return maskJobResult(finished, masker);
   } catch (err) {
     return result(ref, leg, { result: cancellation.cancelled ? 'cancelled' : 'failure', error: masker.mask(describeError(err)) }, started);
   } finally {

@@ -12,9 +12,11 @@ const stateEnv = (state: Record<string, string> | undefined) =>
   Object.fromEntries(Object.entries(state ?? {}).map(([k, v]) => [`STATE_${k}`, v]));
 
 /**
- * A node action: `node <main>` in the job's main container, with INPUT_* and the state its
- * pre step saved. A `post:` script is registered to run after the job's main steps, in
- * reverse order, when its `post-if` (default `always()`) holds then.
+ * A node action: `node <main>` in the job's main container, with INPUT_* and the state its pre
+ * step saved. A container job's runs with kact's own node (`job.nodeCommand`,
+ * `POD_EXTERNALS.node`), whatever its image has, as GitHub's runner runs `/__e/node20/bin/node`.
+ * A `post:` script is registered to run after the job's main steps, in reverse order, when its
+ * `post-if` (default `always()`) holds then.
  */
 export async function runNodeAction(
   job: JobEnvironment,
@@ -30,7 +32,7 @@ export async function runNodeAction(
       {
         kind: 'exec',
         container: job.state.pod.mainContainer,
-        command: ['node', `${resolved.podDir}/${script}`],
+        command: [job.nodeCommand, `${resolved.podDir}/${script}`],
         env: { ...invocation.env, ...job.actionRuntimeEnv, ...inputs.env, ...actionEnv(resolved), ...stateEnv(job.state.actionState.get(invocation.key)) },
         workingDirectory: POD_PATHS.workspace,
         ...(invocation.timeoutMs ? { timeoutMs: invocation.timeoutMs } : {}),

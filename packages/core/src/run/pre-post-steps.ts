@@ -63,7 +63,7 @@ export async function runPreSteps(job: JobEnvironment, steps: Step[], scope: Ste
         {
           kind: 'exec',
           container: job.state.pod.mainContainer,
-          command: ['node', `${resolved.podDir}/${runs.pre}`],
+          command: [job.nodeCommand, `${resolved.podDir}/${runs.pre}`],
           env: { ...env, ...job.actionRuntimeEnv, ...inputs.env, ...actionEnv(resolved) },
           workingDirectory: POD_PATHS.workspace,
         },

@@ -70,7 +70,8 @@ export async function runStepProcess(job: JobEnvironment, step: StepRef, spec: P
   const files = result.fileCommands;
   const read = (name: keyof typeof FILE_COMMANDS, into: Record<string, string>) => {
     const parsed = readEnvFile(files[name] ?? '', name);
-    Object.assign(into, parsed.values);
+    // Own properties, as readEnvFile made them: assignment would drop a name such as `__proto__`.
+    for (const [key, value] of Object.entries(parsed.values)) Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true });
     if (parsed.error) outcome.error ??= `${parsed.error}`;
   };
   Object.assign(job.state.env, effects.env);

@@ -4,10 +4,12 @@ import type { RawValue, Step } from '@kact/model';
 /** Evaluates an env/with mapping to the strings a process sees, as the runner coerces them. */
 export function evaluateStrings(map: Record<string, RawValue> | undefined, contexts: Contexts, options: EvaluationOptions): Record<string, string> {
   const out: Record<string, string> = {};
+  // Own properties: `out[key] =` would drop a variable named `__proto__`.
+  const set = (key: string, value: string) => Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   for (const [key, raw] of Object.entries(map ?? {})) {
-    if (!/^\$\{\{\s*insert\s*\}\}$/.test(key)) out[key] = toRunnerString(evaluateDeep(raw, contexts, options));
+    if (!/^\$\{\{\s*insert\s*\}\}$/.test(key)) set(key, toRunnerString(evaluateDeep(raw, contexts, options)));
     // `${{ insert }}: <mapping>` adds the mapping's entries (evaluateDeep carries the directive out).
-    else for (const [k, v] of Object.entries(evaluateDeep({ [key]: raw }, contexts, options) as Record<string, Value>)) out[k] = toRunnerString(v);
+    else for (const [k, v] of Object.entries(evaluateDeep({ [key]: raw }, contexts, options) as Record<string, Value>)) set(k, toRunnerString(v));
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import type { BenchResults } from '../bench-run.js';
-import type { BenchSummary, Cell } from '../summary.js';
+import { needsCluster } from '../scenarios.js';
+import type { BenchSummary, Cell, CliSummary } from '../summary.js';
 import { formatNumber, formatRatio, formatValue } from './format.js';
 
 const escapeCell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -25,6 +26,20 @@ export function renderTable(summary: BenchSummary): string {
       ...summary.strategies.flatMap((s) => [cellText(row.cells[s], 'p50'), cellText(row.cells[s], 'p95')]),
       ...others.map((s) => formatRatio(p50(s), p50(base))),
     ];
+    lines.push(`| ${cells.map(escapeCell).join(' | ')} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The `cli` table: each command's wall time over its spawns, and its goal. */
+export function renderCliTable(cli: CliSummary): string {
+  const lines = ['| command (`cli`) | unit | p50 | p95 | min | max | spawns | goal (p50) |', '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |'];
+  for (const row of cli.rows) {
+    const { summary } = row.cell;
+    const mark = row.cell.failed > 0 ? ' †' : '';
+    const figure = (value: number | undefined) => (value === undefined ? cellText(row.cell, 'p50') : `${formatNumber(value)}${mark}`);
+    const goal = row.target === undefined ? '' : `≤ ${formatValue(row.target, row.metric.unit)}${row.met === undefined ? '' : row.met ? ': met' : ': **MISSED**'}`;
+    const cells = ['`' + row.metric.label + '`', row.metric.unit, figure(summary?.p50), figure(summary?.p95), figure(summary?.min), figure(summary?.max), String(row.cell.runs - row.cell.failed), goal];
     lines.push(`| ${cells.map(escapeCell).join(' | ')} |`);
   }
   return `${lines.join('\n')}\n`;
@@ -59,6 +74,17 @@ export function renderNotes(summary: BenchSummary, results: BenchResults): strin
       `- RSS is the bench process's own (kact runs in it), sampled every 100 ms; it was already ${formatNumber(Math.min(...starts))}–${formatNumber(Math.max(...starts))} MiB when the ${rssRuns[0]!.scenario} runs started (after the scenarios before them), so the peak is an upper bound for a fresh \`kact run\`.`,
     );
   }
+  if (results.cli) {
+    out.push(
+      `- cli: each command spawned as \`node ${results.cli.kactBin} …\` ${results.cli.spawnsPerRepetition} times per repetition, ` +
+        `the commands in turn, after one unmeasured spawn of each; wall time from spawn to exit; <repo> is ${results.cli.repo}. No cluster is contacted.`,
+    );
+  }
+  for (const row of summary.cli?.rows ?? []) {
+    const failure = summary.cli!.failures.find((f) => f.metric.id === row.metric.id);
+    if (failure) out.push(`- † cli \`${row.metric.label}\`: ${row.cell.failed} of ${row.cell.runs} spawns failed (left out), first in run ${failure.repetition}: ${failure.error}`);
+  }
+  if (results.skipped) out.push(`- not run: ${results.skipped.scenarios.join(', ')}: ${results.skipped.reason}`);
   for (const u of summary.unavailable) out.push(`- ${u.name}: not measured, unavailable: ${u.reason}`);
   for (const f of summary.failures) out.push(`- † ${f.scenario} under ${f.strategy}, run ${f.repetition} failed (left out): ${f.error}`);
   for (const r of results.rawExec.filter((r) => r.error || r.failures.length > 0)) {
@@ -66,13 +92,17 @@ export function renderNotes(summary: BenchSummary, results: BenchResults): strin
   }
   const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(', ');
   out.push(
-    `- ${results.repeat} repetition(s), interleaved by strategy; --concurrent-jobs ${results.concurrentJobs}; ${results.host.cpus} CPUs, Node ${results.host.node}; ` +
+    `- ${results.repeat} repetition(s)${results.strategies.length > 0 ? `, interleaved by strategy; --concurrent-jobs ${results.concurrentJobs}` : ''}; ${results.host.cpus} CPUs, Node ${results.host.node}; ` +
       `load average ${load(results.host.loadavgBefore)} at the start, ${load(results.host.loadavgAfter)} at the end; ${results.startedAt}${results.cancelled ? '; CANCELLED before the end' : ''}`,
   );
   return `${out.join('\n')}\n`;
 }
 
-/** The whole markdown: table then notes. */
+/** The whole markdown: the strategies' table (when cluster scenarios ran), the `cli` table, then notes. */
 export function renderMarkdown(summary: BenchSummary, results: BenchResults): string {
-  return `${renderTable(summary)}\n${renderNotes(summary, results)}`;
+  const tables = [
+    ...(results.scenarios.some(needsCluster) && !results.skipped ? [renderTable(summary)] : []),
+    ...(summary.cli ? [renderCliTable(summary.cli)] : []),
+  ];
+  return `${tables.join('\n')}\n${renderNotes(summary, results)}`;
 }

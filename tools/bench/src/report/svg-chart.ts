@@ -4,6 +4,9 @@ import { formatNumber } from './format.js';
 /** One colour per strategy, in the order the strategies were given (colour-blind safe, Tableau 10). */
 export const STRATEGY_COLOURS = ['#4C78A8', '#F58518', '#54A24B', '#B279A2', '#E45756', '#72B7B2'];
 
+/** The `cli` panels' one bar: kact itself, under no strategy. */
+export const CLI_BAR = { name: 'kact', colour: '#8C8C8C' };
+
 const PANEL = { width: 280, height: 250, top: 46, bottom: 34, left: 58, right: 14 };
 const COLUMNS = 4;
 const HEADER = 86;
@@ -41,7 +44,7 @@ const line = (x1: number, y1: number, x2: number, y2: number, attrs: string) =>
   `<line x1="${x1.toFixed(1)}" y1="${y1.toFixed(1)}" x2="${x2.toFixed(1)}" y2="${y2.toFixed(1)}" ${attrs}/>`;
 
 /** One panel: a metric's p50 bars (p95 whiskers) for every strategy, with its own axis and unit. */
-function panel(row: Row, strategies: string[], x0: number, y0: number): string {
+function panel(row: Row, strategies: string[], x0: number, y0: number, colours: readonly string[] = STRATEGY_COLOURS): string {
   const { width, height, top, bottom, left, right } = PANEL;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
@@ -76,7 +79,7 @@ function panel(row: Row, strategies: string[], x0: number, y0: number): string {
   const slot = plotW / strategies.length;
   const barW = Math.min(56, slot * 0.6);
   strategies.forEach((s, i) => {
-    const colour = STRATEGY_COLOURS[i % STRATEGY_COLOURS.length]!;
+    const colour = colours[i % colours.length]!;
     const cx = x0 + left + slot * (i + 0.5);
     out.push(text(cx, baseY + 16, s, { 'text-anchor': 'middle', 'font-size': 11.5, fill: '#333' }));
     const cell = row.cells[s];
@@ -121,14 +124,18 @@ function panel(row: Row, strategies: string[], x0: number, y0: number): string {
  * strategy's colour with its p50 written on it and a p95 whisker, goals as dashed red lines.
  */
 export function renderChart(summary: BenchSummary, subtitle: string): string {
-  const rows = summary.rows;
+  const panels = [
+    ...summary.rows.map((row) => ({ row, strategies: summary.strategies, colours: STRATEGY_COLOURS })),
+    ...(summary.cli?.rows ?? []).map(({ metric, cell }) => ({ row: { metric, cells: { [CLI_BAR.name]: cell } }, strategies: [CLI_BAR.name], colours: [CLI_BAR.colour] })),
+  ];
+  const rows = panels.map((p) => p.row);
   const columns = Math.max(1, Math.min(COLUMNS, rows.length));
   const width = columns * PANEL.width + 20;
   const height = HEADER + Math.max(1, Math.ceil(rows.length / columns)) * PANEL.height + 10;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT}">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    text(14, 26, 'kact bench: step strategies side by side', { 'font-size': 18, 'font-weight': 'bold', fill: '#111' }),
+    text(14, 26, summary.rows.length === 0 && summary.cli ? "kact bench: kact's own start" : 'kact bench: step strategies side by side', { 'font-size': 18, 'font-weight': 'bold', fill: '#111' }),
     text(14, 46, subtitle, { 'font-size': 11.5, fill: '#555' }),
   ];
   let lx = 14;
@@ -137,11 +144,17 @@ export function renderChart(summary: BenchSummary, subtitle: string): string {
     out.push(text(lx + 19, 70, s, { 'font-size': 12.5, fill: '#111' }));
     lx += 30 + s.length * 8;
   });
+  if (summary.cli) {
+    const label = `${CLI_BAR.name} (cli)`;
+    out.push(`<rect x="${lx}" y="58" width="14" height="14" fill="${CLI_BAR.colour}"/>`);
+    out.push(text(lx + 19, 70, label, { 'font-size': 12.5, fill: '#111' }));
+    lx += 30 + label.length * 8;
+  }
   out.push(text(lx + 10, 70, 'bar and number: p50 · whisker: p95 · dashed red: goal (p50) · ↑ higher is better', { 'font-size': 11.5, fill: '#555' }));
-  rows.forEach((row, i) => {
+  panels.forEach(({ row, strategies, colours }, i) => {
     const x = 10 + (i % columns) * PANEL.width;
     const y = HEADER + Math.floor(i / columns) * PANEL.height;
-    out.push(panel(row, summary.strategies, x, y));
+    out.push(panel(row, strategies, x, y, colours));
   });
   if (rows.length === 0) out.push(text(14, HEADER + 30, 'nothing measured', { 'font-size': 14, fill: '#b00' }));
   out.push('</svg>');

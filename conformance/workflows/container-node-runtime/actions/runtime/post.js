@@ -1,0 +1,1 @@
+console.log(`${process.env.INPUT_WHERE}: post with node ${process.version} at ${process.execPath}`);

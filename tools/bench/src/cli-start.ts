@@ -1,0 +1,93 @@
+import { spawn } from 'node:child_process';
+import type { Metric } from './scenarios.js';
+import { SIZES } from './workflows.js';
+
+/**
+ * The `cli` scenario: kact's own start, as a person typing a command waits for it. Each command
+ * is spawned as `node <kact bin> …` and timed from spawn to exit (process wall time). It needs
+ * no cluster: `run --dry-run` composes kact's modules and loads the kubeconfig, but contacts no
+ * API server.
+ */
+export interface CliCommand {
+  metric: Metric;
+  /** What node is given: kact's bin and the command, or (the baseline) no kact at all. */
+  argv(settings: CliStartSettings): string[];
+}
+
+const startMetric = (id: string, label: string, goalMs: number): Metric => ({ id, scenario: 'cli', label, unit: 'ms', better: 'lower', targets: { '*': goalMs } });
+
+/**
+ * The commands, with the goals of issue 15 (p50 wall time), after the baseline: node starting
+ * and exiting with no kact, which kact's figures include (what is above it is kact's).
+ */
+export const CLI_COMMANDS: readonly CliCommand[] = [
+  { metric: { id: 'cli.node', scenario: 'cli', label: 'node -e 0 (baseline: no kact)', unit: 'ms', better: 'lower' }, argv: () => ['-e', '0'] },
+  { metric: startMetric('cli.help', 'kact --help', 150), argv: (s) => [s.kactBin, '--help'] },
+  { metric: startMetric('cli.version', 'kact --version', 150), argv: (s) => [s.kactBin, '--version'] },
+  { metric: startMetric('cli.list', 'kact list -C <repo>', 300), argv: (s) => [s.kactBin, 'list', '-C', s.repo] },
+  { metric: startMetric('cli.dry-run', 'kact run --dry-run -C <repo>', 300), argv: (s) => [s.kactBin, 'run', '--dry-run', '-C', s.repo, ...(s.runArgs ?? [])] },
+];
+
+export const CLI_METRICS: readonly Metric[] = CLI_COMMANDS.map((c) => c.metric);
+
+export interface CliStartSettings {
+  /** kact's bin script, spawned with this process's node. */
+  kactBin: string;
+  /** The repository `list` and `run --dry-run` read (kact's examples/hello). */
+  repo: string;
+  /** More flags for `run --dry-run`: the bench's --kubeconfig, --context, --namespace. */
+  runArgs?: string[];
+  /** Spawns of each command per repetition (default SIZES.cliSpawns). */
+  spawns?: number;
+}
+
+/** One spawn of one command. */
+export interface CliSample {
+  metric: string;
+  repetition: number;
+  ok: boolean;
+  wallMs: number;
+  /** Why it did not exit 0: the exit status and its last line on stderr. */
+  error?: string;
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+/** Spawns `command args` with stdout discarded; resolves with its wall time (spawn → exit) and, when it fails, why. */
+export function timeProcess(command: string, args: readonly string[]): Promise<{ wallMs: number; error?: string }> {
+  return new Promise((done) => {
+    const started = performance.now();
+    let wallMs = 0;
+    let stderr = '';
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4096)));
+    child.on('exit', () => (wallMs = performance.now() - started));
+    child.on('error', (err) => done({ wallMs: performance.now() - started, error: err.message }));
+    child.on('close', (code, signal) => {
+      const last = stderr.trim().split('\n').pop() ?? '';
+      done(code === 0 ? { wallMs } : { wallMs, error: `${signal ? `killed by ${signal}` : `exit ${code}`}${last ? `: ${last}` : ''}` });
+    });
+  });
+}
+
+/**
+ * One repetition of the `cli` scenario: each command once unmeasured (the files in the page
+ * cache, as for a person's second command), then `spawns` rounds of every command in turn, so a
+ * burst of load on the machine spreads over all of them. Stops between spawns once `cancelled`
+ * says so.
+ */
+export async function measureCliStart(settings: CliStartSettings, repetition: number, cancelled: () => boolean = () => false): Promise<CliSample[]> {
+  for (const command of CLI_COMMANDS) {
+    if (cancelled()) return [];
+    await timeProcess(process.execPath, command.argv(settings));
+  }
+  const samples: CliSample[] = [];
+  for (let round_ = 0; round_ < (settings.spawns ?? SIZES.cliSpawns); round_++) {
+    for (const command of CLI_COMMANDS) {
+      if (cancelled()) return samples;
+      const { wallMs, error } = await timeProcess(process.execPath, command.argv(settings));
+      samples.push({ metric: command.metric.id, repetition, ok: error === undefined, wallMs: round(wallMs), ...(error !== undefined ? { error } : {}) });
+    }
+  }
+  return samples;
+}
