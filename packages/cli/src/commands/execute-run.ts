@@ -18,7 +18,7 @@ import type { Backend } from '../composition.js';
 import { registerRun, runScope } from '../run-registry.js';
 import { collectBeforeRun } from './gc.js';
 import type { RunInputs } from '../run-inputs.js';
-import { startRunRuntime, type RuntimeFlags } from '../runtime/runtime-flags.js';
+import { planMayUseRuntime, startRunRuntime, type RuntimeFlags } from '../runtime/runtime-flags.js';
 import type { RunRuntime } from '../runtime/run-runtime.js';
 
 export interface ExecuteFlags extends RuntimeFlags {
@@ -90,13 +90,15 @@ export async function executeRun(inputs: RunInputs, plan: Plan, flags: ExecuteFl
   const stopListening = onSignals(cancellation, terminal.write);
   let runtime: RunRuntime | undefined;
   try {
-    runtime = await startRunRuntime(flags, connection, runId, cancellation.signal, (line) => terminal.write(`kact: ${masker.mask(line)}\n`));
-    if (flags.verbose) terminal.write(`artifacts and cache served at ${runtime.description}\n`);
+    if (planMayUseRuntime(plan.jobs)) {
+      runtime = await startRunRuntime(flags, connection, runId, cancellation.signal, (line) => terminal.write(`kact: ${masker.mask(line)}\n`));
+      if (flags.verbose) terminal.write(`artifacts and cache served at ${runtime.description}\n`);
+    }
     const collectedLine = await collected;
     if (collectedLine) terminal.write(`kact: ${collectedLine}\n`);
     const result = await runPlan(
       plan,
-      { backend, strategy, actions, events: composeReporters(...reporters), runtime },
+      { backend, strategy, actions, events: composeReporters(...reporters), ...(runtime ? { runtime } : {}) },
       {
         runId,
         repoRoot: inputs.repoRoot,
@@ -112,7 +114,7 @@ export async function executeRun(inputs: RunInputs, plan: Plan, flags: ExecuteFl
       },
       cancellation,
     );
-    await reportArtifacts(runtime, runId, terminal.write);
+    if (runtime) await reportArtifacts(runtime, runId, terminal.write);
     return result.result === 'success' ? 0 : 1;
   } finally {
     await runtime?.close();

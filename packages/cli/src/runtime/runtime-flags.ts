@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { InputError } from '@kact/model';
+import { InputError, type Job } from '@kact/model';
 import { openReverseTunnel, type KubeConnection } from '@kact/kubernetes';
 import { chooseRoute, ROUTE_MODES, type RouteMode } from './pod-route.js';
 import { RunRuntime } from './run-runtime.js';
@@ -58,4 +58,14 @@ export async function startRunRuntime(flags: RuntimeFlags, connection: KubeConne
 export function checkRuntimeFlags(flags: RuntimeFlags): void {
   if (flags.cacheServer) parseSize(flags.cacheMaxSize, '--cache-max-size');
   if (!ROUTE_MODES.includes(flags.runtimeRoute as RouteMode)) throw InputError.at(`--runtime-route must be one of ${ROUTE_MODES.join(', ')}, got '${flags.runtimeRoute}'`);
+}
+
+/**
+ * Whether a job of the plan may run an action (JavaScript, Docker or composite: the steps the
+ * services are for). A run of `run:` steps only, or of `actions/checkout` (which kact does
+ * itself), starts no server and no relay pod. A called workflow counts: its jobs are planned
+ * when it runs.
+ */
+export function planMayUseRuntime(jobs: readonly { job: Job }[]): boolean {
+  return jobs.some(({ job }) => job.kind !== 'steps' || job.steps.some((step) => step.kind === 'uses' && !/^actions\/checkout@/.test(step.uses.trim())));
 }

@@ -6,7 +6,7 @@ import type { KubeConnection } from '@kact/kubernetes';
 import { RunCredentials } from '@kact/runtime-services';
 import { chooseRoute } from './pod-route.js';
 import { RunRuntime } from './run-runtime.js';
-import { checkRuntimeFlags, parseSize } from './runtime-flags.js';
+import { checkRuntimeFlags, parseSize, planMayUseRuntime } from './runtime-flags.js';
 
 /** A connection whose node list answers `nodes`, or fails with `status`. */
 const connectionListing = (answer: { status: number } | { items: unknown[] }) =>
@@ -26,6 +26,18 @@ describe('runtime flags', () => {
     expect(() => checkRuntimeFlags(flags)).toThrow("--cache-max-size expects a size such as 10G, 512M or 1048576, got 'lots'");
     expect(() => checkRuntimeFlags({ ...flags, cacheMaxSize: '1G', runtimeRoute: 'carrier-pigeon' })).toThrow("--runtime-route must be one of auto, node, tunnel, got 'carrier-pigeon'");
     expect(() => checkRuntimeFlags({ ...flags, cacheServer: false, runtimeRoute: 'tunnel' })).not.toThrow();
+  });
+});
+
+describe('whether a run serves artifacts and cache at all', () => {
+  const job = (...uses: string[]) => ({ job: { kind: 'steps', steps: [{ kind: 'run', run: 'make' }, ...uses.map((u) => ({ kind: 'uses', uses: u }))] } }) as never;
+
+  it('serves them when a job may run an action, never for run steps and checkout alone (no relay pod, no server)', () => {
+    expect(planMayUseRuntime([job(), job('actions/checkout@v4')])).toBe(false);
+    expect(planMayUseRuntime([job('actions/checkout@v4'), job('actions/upload-artifact@v4')])).toBe(true);
+    expect(planMayUseRuntime([job('./.github/actions/composite')])).toBe(true);
+    expect(planMayUseRuntime([job('docker://alpine:3')])).toBe(true);
+    expect(planMayUseRuntime([{ job: { kind: 'call', uses: './.github/workflows/reusable.yml' } } as never])).toBe(true);
   });
 });
 
