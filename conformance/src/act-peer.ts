@@ -215,6 +215,9 @@ export async function runActPeer(options: ActPeerOptions): Promise<ActRowResult[
                 '--event', row.event,
                 ...(plan.mode === 'plan' ? ['--dry-run'] : ['--kubeconfig', cluster.kubeconfig, ...(cluster.context ? ['--context', cluster.context] : []), ...(cluster.namespace ? ['--namespace', cluster.namespace] : []), '--strategy', options.strategy ?? 'exec']),
                 '--action-cache-path', join(tmpdir(), `kact-act-peer-cache-${process.pid}`),
+                // Rows run two at a time: each its own cache folder (a folder serves one kact at a time) and none of the user's.
+                '--cache-server-path', join(tmpdir(), `kact-act-peer-actions-cache-${process.pid}-${row.dir.replace(/[^\w.-]+/g, '_')}-${row.event}`),
+                '--artifact-server-path', join(tmpdir(), `kact-act-peer-artifacts-${process.pid}`),
                 ...plan.args,
               ];
         const ran = await runKact({ bin, args, cwd, timeoutMs: 180_000 });

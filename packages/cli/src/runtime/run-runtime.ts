@@ -31,9 +31,7 @@ export class RunRuntime implements ActionRuntime {
   static async start(settings: RunRuntimeSettings, route: RouteChoice, log: (line: string) => void): Promise<RunRuntime> {
     const credentials = new RunCredentials();
     const artifacts = new ArtifactStore({ root: settings.artifactDir });
-    const cache = settings.cacheDir
-      ? { store: await CacheStore.open(settings.cacheDir, { ...(settings.cacheMaxBytes ? { maxBytes: settings.cacheMaxBytes } : {}), log }), jobs: new CacheJobRegistry() }
-      : undefined;
+    const cache = settings.cacheDir ? await openCache(settings.cacheDir, settings.cacheMaxBytes, log) : undefined;
     const routes: Route[] = [artifactRoutes(artifacts, credentials)];
     if (cache) routes.push(cacheRoutes(cache.store, credentials, cache.jobs));
     const server = new RuntimeServer(routes, log);
@@ -84,5 +82,18 @@ export class RunRuntime implements ActionRuntime {
   async close(): Promise<void> {
     await Promise.allSettled([this.server.close(), this.route.close()]);
     await this.cache?.store.close();
+  }
+}
+
+/**
+ * The cache, or none when its folder cannot serve this run (another kact holds it: a folder
+ * serves one kact at a time): the run goes on, its actions see cache misses, and the user is told.
+ */
+async function openCache(dir: string, maxBytes: number | undefined, log: (line: string) => void): Promise<{ store: CacheStore; jobs: CacheJobRegistry } | undefined> {
+  try {
+    return { store: await CacheStore.open(dir, { ...(maxBytes ? { maxBytes } : {}), log }), jobs: new CacheJobRegistry() };
+  } catch (error) {
+    log(`${error instanceof Error ? error.message : String(error)}: this run serves no cache (actions/cache misses and saves nothing); use another --cache-server-path to have one`);
+    return undefined;
   }
 }

@@ -101,3 +101,26 @@ describe('the run runtime', () => {
     }
   });
 });
+
+describe('two runs on one cache folder', () => {
+  it('lets the second run go on without a cache, saying why, instead of failing it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kact-runtime-'));
+    const route = { kind: 'tunnel' as const, bindHost: '127.0.0.1', open: noTunnel };
+    const lines: string[] = [];
+    const first = await RunRuntime.start({ artifactDir: join(dir, 'a1'), cacheDir: join(dir, 'cache') }, route, () => undefined);
+    try {
+      const second = await RunRuntime.start({ artifactDir: join(dir, 'a2'), cacheDir: join(dir, 'cache') }, route, (line) => lines.push(line));
+      try {
+        const job = { runId: 'r2', key: 'k', repository: 'a/b', ref: 'refs/heads/main', baseRef: '', defaultBranch: 'main', eventName: 'push' };
+        expect(second.forJob(job).env.ACTIONS_CACHE_URL).toBeUndefined();
+        expect(lines.join('\n')).toMatch(/^cache folder .*\/cache is (in use by process \d+|already open in this process).*: this run serves no cache/);
+        expect(first.forJob({ ...job, runId: 'r1' }).env.ACTIONS_CACHE_URL).toBe('http://relay.test:8080/kact/cache/');
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await first.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
