@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { HttpError, readBody, type Route, type RunCredentials } from '../http-kit.js';
 import type { ArtifactRecord, ArtifactStore } from './artifact-store.js';
 import { MAX_BLOCKS } from './artifact-store.js';
-import { parseBlockList } from './block-list.js';
+import { parseBlockList } from '../block-list.js';
 import { isNotFound, type WrittenFile } from './file-io.js';
 
 /*

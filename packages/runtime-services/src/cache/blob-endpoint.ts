@@ -4,6 +4,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { parseBlockList } from '../block-list.js';
 import { HttpError, readBody, type Route, type RouteContext, type RunCredentials } from '../http-kit.js';
 import { concatenateFiles, streamToFile } from './file-streams.js';
 
@@ -103,6 +104,7 @@ async function putBlock(req: IncomingMessage, url: URL, target: BlobUploadTarget
 
 async function putBlockList(req: IncomingMessage, target: BlobUploadTarget): Promise<void> {
   const blockIds = parseBlockList((await readBody(req, 8 * 1024 * 1024)).toString('utf8'));
+  if (blockIds.length === 0) throw new HttpError(400, 'the block list names no blocks');
   const parts = blockIds.map((id) => blockPath(target, id));
   let size = 0;
   for (const [index, part] of parts.entries()) {
@@ -124,12 +126,6 @@ async function putBlockList(req: IncomingMessage, target: BlobUploadTarget): Pro
   await target.onComplete(size);
 }
 
-/** The block ids of a Put Block List body, in blob order (`<Latest>`, `<Uncommitted>` or `<Committed>` elements). */
-export function parseBlockList(xml: string): string[] {
-  const ids = [...xml.matchAll(/<(Latest|Uncommitted|Committed)>([^<]*)<\/\1>/g)].map((m) => decodeXmlText(m[2] ?? ''));
-  if (ids.length === 0) throw new HttpError(400, 'the block list names no blocks');
-  return ids;
-}
 
 async function handleDownload(req: IncomingMessage, res: ServerResponse, path: string | undefined): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `${req.method} is not supported on a download URL`);
@@ -185,10 +181,6 @@ function blockPath(target: BlobUploadTarget, blockId: string): string {
 function announcedLength(req: IncomingMessage): number | undefined {
   const header = req.headers['content-length'];
   return header === undefined ? undefined : Number(header);
-}
-
-function decodeXmlText(text: string): string {
-  return text.replace(/&(lt|gt|amp|quot|apos);/g, (_, entity: string) => ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[entity] ?? '');
 }
 
 const errorCodes: Record<number, string> = { 400: 'InvalidInput', 403: 'AuthenticationFailed', 404: 'BlobNotFound', 405: 'UnsupportedHttpVerb', 409: 'BlobAlreadyExists', 413: 'RequestBodyTooLarge', 416: 'InvalidRange' };

@@ -1,4 +1,4 @@
-import { HttpError } from '../http-kit.js';
+import { HttpError } from './http-kit.js';
 
 const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
