@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -28,6 +28,27 @@ export async function restoreStoredNames(dir: string): Promise<void> {
     if (!real || !entry.isFile()) continue;
     const folder = entry.parentPath;
     await rename(join(folder, entry.name), join(folder, real));
+  }
+}
+
+/**
+ * For cases about what lies outside a repository: a case's `outside/` folder is copied beside the
+ * repository (`<root>/outside`), not into it, and each line `path -> target` of its `links` file
+ * becomes a symbolic link in the repository before the commit, `{outside}` in a target standing
+ * for that folder's absolute path. A link to the temp folder can only be made once it exists.
+ */
+export const OUTSIDE_DIR = 'outside';
+export const LINKS_FILE = 'links';
+
+async function makeLinks(caseDir: string, root: string, repo: string): Promise<void> {
+  if (existsSync(join(caseDir, OUTSIDE_DIR))) await cp(join(caseDir, OUTSIDE_DIR), join(root, OUTSIDE_DIR), { recursive: true });
+  if (!existsSync(join(caseDir, LINKS_FILE))) return;
+  for (const line of (await readFile(join(caseDir, LINKS_FILE), 'utf8')).split('\n')) {
+    if (!line.trim() || line.startsWith('#')) continue;
+    const [path, target] = line.split(' -> ').map((part) => part.trim());
+    if (!path || !target) throw new Error(`${join(caseDir, LINKS_FILE)}: expected 'path -> target', got ${JSON.stringify(line)}`);
+    await mkdir(dirname(join(repo, path)), { recursive: true });
+    await symlink(target.replaceAll('{outside}', join(root, OUTSIDE_DIR)), join(repo, path));
   }
 }
 
@@ -80,16 +101,18 @@ async function publishAction(actionsDir: string, source: string, action: RemoteA
 
 /**
  * Copies a case folder into a fresh git repository (so sha, ref and .gitignore behave as in a
- * user's clone; a case stores its `.gitignore` as `gitignore`, see STORED_NAMES), writes its
- * extra files, and publishes its remote actions.
+ * user's clone; a case stores its `.gitignore` as `gitignore`, see STORED_NAMES), makes its
+ * links (see OUTSIDE_DIR), writes its extra files, and publishes its remote actions.
  */
 export async function prepareCaseRepo(caseDir: string, name: string, files: Record<string, string>, remoteActions: RemoteAction[]): Promise<CaseRepo> {
   const root = await mkdtemp(join(tmpdir(), `kact-conformance-${name}-`));
   const repo = join(root, 'repo');
   const actions = join(root, 'actions');
   const actionCache = join(root, 'action-cache');
-  await cp(caseDir, repo, { recursive: true, filter: (src) => !src.endsWith('/expect.yaml') });
+  const besideRepo = new Set([LINKS_FILE, OUTSIDE_DIR].map((name) => join(caseDir, name)));
+  await cp(caseDir, repo, { recursive: true, filter: (src) => !src.endsWith('/expect.yaml') && !besideRepo.has(src) });
   await restoreStoredNames(repo);
+  await makeLinks(caseDir, root, repo);
   await mkdir(actionCache, { recursive: true });
   await git(repo, 'init', '-q');
   await git(repo, 'add', '-A');

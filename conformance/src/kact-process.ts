@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface KactInvocation {
   /** `kact.js` to run with node. */
@@ -9,6 +9,8 @@ export interface KactInvocation {
   timeoutMs: number;
   /** Send SIGINT once the output contains this text (cancellation cases). */
   interruptAfter?: string;
+  /** Called with everything printed so far, on each chunk (fault tests act on what the run says). */
+  onOutput?: (output: string, child: ChildProcess) => void;
 }
 
 export interface KactExit {
@@ -37,6 +39,7 @@ export function runKact(inv: KactInvocation): Promise<KactExit> {
         interrupted = true;
         child.kill('SIGINT');
       }
+      inv.onOutput?.(output, child);
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);

@@ -183,6 +183,9 @@ async function observe(cluster: Cluster, strategy: string, extraArgs: string[], 
     const junit = join(repo.root, 'report.xml');
     const configFile = join(repo.root, 'kact.config.yaml');
     if (config) writeFileSync(configFile, stringify(config));
+    // Secrets' values as variables, the way one reaches `options:`, where the secrets context is not allowed.
+    const varFile = join(repo.root, 'vars.env');
+    writeFileSync(varFile, `OPT_VALUE='${SECRETS.B64}'\nDB_PASSWORD='${SECRETS.PLAIN}'\n`);
     const run = await runKact({
       bin: KACT_BIN,
       // `-s NAME` reads the value from kact's environment: no secret on any command line.
@@ -191,6 +194,7 @@ async function observe(cluster: Cluster, strategy: string, extraArgs: string[], 
         ...(cluster.context ? ['--context', cluster.context] : []),
         ...(cluster.namespace ? ['--namespace', cluster.namespace] : []),
         ...Object.keys(SECRETS).flatMap((name) => ['-s', name]),
+        '--var-file', varFile,
         '--json', json, '--junit', junit, '--verbose',
         '--action-cache-path', repo.actionCache,
         '--artifact-server-path', join(repo.root, 'artifacts'),
@@ -274,6 +278,10 @@ describe.skipIf(!availability.available)('secrets never appear anywhere (issue 1
         expect(out).toContain('multi-line secret round trip ok');
         expect(out).toContain('docker secret argument arrived intact');
         expect(out).toContain(`container env *** ${SECRETS.PLAIN.length} not-a-secret`);
+        // Secrets in `container: options: -e …` and a service's `options: --health-cmd …` reached their
+        // containers (the job's steps start only once the service's health command, which compares the
+        // secret with the service's env, passes).
+        expect(out).toContain('container option env *** arrived intact, beside plain-option');
         expect(out).toContain('postgres with a secret password accepts connections');
         expect(out).toContain('runtime token in a run step: [none]');
         if (args.includes('--debug')) expect(out).toMatch(/\[debug\]\s+PLAIN_ENV=\*\*\*$/m);

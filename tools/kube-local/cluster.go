@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -102,6 +103,12 @@ func runCluster(cmd string, args []string) int {
 		fs.DurationVar(&c.timeout, "timeout", 3*time.Minute, "how long to wait for the cluster to become ready")
 		fs.BoolVar(&c.egress, "pod-egress", false, "let pods reach beyond this machine (NAT through the host); off by default")
 	}
+	kill, away := false, time.Duration(0)
+	if cmd == "restart" {
+		fs.BoolVar(&kill, "kill", false, "SIGKILL the component (a crash) instead of stopping it gracefully")
+		fs.DurationVar(&away, "down", 0, "how long the component stays stopped before it starts again")
+		fs.DurationVar(&c.timeout, "timeout", time.Minute, "how long to wait for the component to serve again")
+	}
 	if cmd == "down" {
 		fs.BoolVar(&c.purge, "purge", false, "also remove the image store (imported images)")
 	}
@@ -119,7 +126,7 @@ func runCluster(cmd string, args []string) int {
 	if p, err := filepath.EvalSymlinks(c.self); err == nil {
 		c.self = p
 	}
-	if cmd == "up" || cmd == "down" {
+	if cmd == "up" || cmd == "down" || cmd == "restart" {
 		unlock, err := c.lock()
 		if err != nil {
 			logf("%v", err)
@@ -128,6 +135,16 @@ func runCluster(cmd string, args []string) int {
 		defer unlock()
 	}
 	switch cmd {
+	case "restart":
+		if fs.NArg() != 1 || !slices.Contains(componentNames, fs.Arg(0)) {
+			logf("usage: kube-local restart [--kill] [--down 10s] <%s>", strings.Join(componentNames, "|"))
+			return 2
+		}
+		if err := c.restart(fs.Arg(0), kill, away); err != nil {
+			logf("restart %s: %v", fs.Arg(0), err)
+			return 1
+		}
+		return 0
 	case "kubeconfig":
 		if _, err := os.Stat(c.kubeconfig()); err != nil {
 			logf("no cluster at %s (run: kube-local up)", c.stateDir)

@@ -37,6 +37,9 @@ Cluster commands:
   status      show each component (pid, alive, log file)
   kubeconfig  print the admin kubeconfig path
   version     print the Kubernetes version this binary was built from
+  restart [--kill] [--down 10s] COMPONENT
+              stop one component (--kill: a crash), keep it away for --down, start it again
+              with its own command line and wait until it serves; pods are left running
 
 Components (run as child processes by 'up'):
   apiserver | controller-manager | scheduler | kubelet | kube-proxy | etcd
@@ -89,7 +92,7 @@ func main() {
 		os.Exit(runEtcd(args))
 	case "bench":
 		os.Exit(runBench(args))
-	case "up", "down", "status", "kubeconfig", "version":
+	case "up", "down", "status", "kubeconfig", "version", "restart":
 		os.Exit(runCluster(name, args))
 	case "-h", "--help", "help":
 		usage()

@@ -371,20 +371,31 @@ func (c *cluster) healthy(except ...string) bool {
 			return false
 		}
 	}
-	var info clusterInfo
-	b, err := os.ReadFile(c.path("cluster.json"))
-	if err != nil || json.Unmarshal(b, &info) != nil {
+	if c.loadInfo() != nil {
 		return false
-	}
-	c.apiPort, c.nodeName, c.nodeIP = info.APIPort, info.NodeName, net.ParseIP(info.NodeIP)
-	if c.apiBind = info.APIBind; c.apiBind == "" {
-		c.apiBind = "0.0.0.0"
 	}
 	hc, err := c.adminHTTP()
 	if err != nil {
 		return false
 	}
 	return httpOK(hc, c.apiURL()+"/readyz") == nil
+}
+
+// loadInfo reads what up recorded of the running cluster (ports, node).
+func (c *cluster) loadInfo() error {
+	var info clusterInfo
+	b, err := os.ReadFile(c.path("cluster.json"))
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, &info); err != nil {
+		return fmt.Errorf("%s: %w", c.path("cluster.json"), err)
+	}
+	c.apiPort, c.nodeName, c.nodeIP = info.APIPort, info.NodeName, net.ParseIP(info.NodeIP)
+	if c.apiBind = info.APIBind; c.apiBind == "" {
+		c.apiBind = "0.0.0.0"
+	}
+	return nil
 }
 
 func portFree(port int) error {

@@ -2,12 +2,13 @@ import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Container } from 'inversify';
+import { Container, type ContainerModule } from 'inversify';
 import { TOKENS, type ContainerSelection, type JobBackend, type SecretProvider, type StepStrategy } from '@kact/core';
 import { InputError } from '@kact/model';
-import { kubernetesBackend, KUBE_TOKENS, type KubeConnection, type KubeConnectionOptions } from '@kact/kubernetes';
+import type { KubeConnection, KubeConnectionOptions } from '@kact/kubernetes';
 import { BUILT_IN_STRATEGIES, builtInModules, type ModuleFlags } from './config/built-in-modules.js';
 import type { KactConfig } from './config/kact-config.js';
+import { dryRunBackend, dryRunStrategy, KUBE_TOKENS } from './dry-run-modules.js';
 import { decorateStrategy, loadPlugin, ownerOf, replacingModule, resolveToken, type BindingOwners } from './plugin-loader.js';
 
 /** Where the cluster is: act-style flags shared by run and gc. */
@@ -37,6 +38,7 @@ export interface Backend {
   strategy: StepStrategy;
   containers: ContainerSelection;
   secrets: SecretProvider;
+  /** In a dry run, a stand-in that throws when used (as are backend and strategy, if built in). */
   connection: KubeConnection;
   /** The name of the module behind each token, for `--dry-run` and reports. */
   modules: Record<'strategy' | 'containers' | 'env' | 'secrets' | 'files' | 'services', string>;
@@ -52,6 +54,19 @@ export interface CompositionFlags extends ClusterFlags, ModuleFlags {
   /** The user's project: plugin packages are looked up in its node_modules first. */
   repoRoot: string;
   config: KactConfig;
+  /**
+   * `--dry-run`: the Kubernetes backend and a built-in step strategy are stand-ins (see
+   * dry-run-modules.ts), so no kubeconfig is read and no Kubernetes client loaded.
+   */
+  dryRun?: boolean;
+}
+
+/** The Kubernetes backend and the built-in strategy a run loads, or what a dry run loads in their place. */
+async function clusterModules(flags: CompositionFlags, strategyName: string): Promise<{ backend: ContainerModule; strategy?: ContainerModule }> {
+  const builtIn = BUILT_IN_STRATEGIES[strategyName];
+  if (flags.dryRun) return { backend: dryRunBackend, ...(builtIn ? { strategy: dryRunStrategy(strategyName) } : {}) };
+  const [{ kubernetesBackend }, strategy] = await Promise.all([import('@kact/kubernetes'), builtIn?.()]);
+  return { backend: kubernetesBackend(clusterOptions(flags)), ...(strategy ? { strategy } : {}) };
 }
 
 /**
@@ -63,9 +78,10 @@ export interface CompositionFlags extends ClusterFlags, ModuleFlags {
 export async function composeBackend(flags: CompositionFlags): Promise<Backend> {
   const { config } = flags;
   const strategyName = flags.strategy ?? config.strategy ?? 'exec';
-  const strategy = BUILT_IN_STRATEGIES[strategyName];
+  const modules = await builtInModules(config, flags);
+  const { backend, strategy } = await clusterModules(flags, strategyName);
   const container = new Container();
-  await container.load(kubernetesBackend(clusterOptions(flags)), ...builtInModules(config, flags), ...(strategy ? [strategy] : []));
+  await container.load(backend, ...modules, ...(strategy ? [strategy] : []));
   const owners: BindingOwners = new Map();
   const specifiers = [...config.plugins, ...flags.plugins.map((specifier) => ({ specifier, baseDir: flags.cwd }))];
   for (const { specifier, baseDir } of specifiers) {

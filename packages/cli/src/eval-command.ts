@@ -1,5 +1,6 @@
 import { Command, Option, type ErrorOptions, type ParseOptionsResult } from 'commander';
 import type { EvalFlags } from './commands/eval.js';
+import { loadCommands } from './commands/load.js';
 
 /** `-x`, `--name`, `--name=value`: what a user types as a flag, not as an expression. */
 const OPTION_LIKE = /^--?[A-Za-z][\w-]*(=.*)?$/s;
@@ -13,7 +14,7 @@ const HELP_FLAGS = new Set(['-h', '--help']);
 let validateExpression: ((text: string) => void) | undefined;
 
 async function loadParser(): Promise<void> {
-  validateExpression ??= (await import('@kact/expressions')).validateExpression;
+  validateExpression ??= (await loadCommands.expressions()).validateExpression;
 }
 
 function isExpressionText(arg: string): boolean {
@@ -79,7 +80,7 @@ export function addEvalCommand(parent: Command, print: (text: string) => void): 
     .option('--expression', 'treat the text as one expression, even if it contains ${{ }}')
     .addHelpText('after', HELP_AFTER)
     .action(async (text: string, flags: EvalFlags) => {
-      const { evalCommand } = await import('./commands/eval.js');
+      const { evalCommand } = await loadCommands.eval();
       print(await evalCommand(text, flags));
     });
   parent.addCommand(command);

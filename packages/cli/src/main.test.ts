@@ -118,6 +118,12 @@ describe('kact run --dry-run', () => {
     expect(r.out).toContain('4 job(s)');
   });
 
+  it('needs no cluster: a kubeconfig that is not there is not read', async () => {
+    const r = await kact('run', '--dry-run', '-C', example, '--kubeconfig', join(tmpdir(), 'kact-no-such-kubeconfig'), '--context', 'nowhere');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('modules: strategy exec, containers platforms, env configmap, secrets job, files emptydir, services in-pod');
+  });
+
   it('plans the example workflow', async () => {
     const r = await kact('run', '--dry-run', '-C', example);
     expect(r.code).toBe(0);

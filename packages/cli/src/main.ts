@@ -4,6 +4,7 @@ import type { ConformanceFlags } from './commands/conformance.js';
 import type { Terminal } from './commands/execute-run.js';
 import type { RunFlags } from './commands/run.js';
 import type { ClusterFlags } from './composition.js';
+import { loadCommands } from './commands/load.js';
 import { collect, withCommonFlags } from './common-flags.js';
 import { addEvalCommand } from './eval-command.js';
 import type { CommonFlags } from './run-inputs.js';
@@ -12,7 +13,9 @@ import { versionLine } from './version.js';
 // Only the program's definition is loaded up front. Each command's implementation, and what it
 // pulls in (GitHub's workflow parser, the Kubernetes client, kact's modules, the bench and the
 // conformance suite), is imported when that command runs: `kact --help` and `kact --version`
-// read none of it, and `kact list` no Kubernetes client.
+// read none of it, `kact list` and `kact run --dry-run` no Kubernetes client (see commands/load.ts).
+// bench, cluster and conformance run for minutes and read files beside their modules: the built
+// kact imports them from tsc's dist/commands/ (bundle.mjs).
 
 export interface Io {
   out: (text: string) => void;
@@ -46,11 +49,11 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
     .showHelpAfterError();
 
   withCommonFlags(program.command('list').description('list the jobs of the workflows')).action(async (flags: CommonFlags) => {
-    const { listCommand } = await import('./commands/list.js');
+    const { listCommand } = await loadCommands.list();
     io.out(await listCommand(flags));
   });
   withCommonFlags(program.command('graph').description('draw the job graph')).action(async (flags: CommonFlags) => {
-    const { graphCommand } = await import('./commands/graph.js');
+    const { graphCommand } = await loadCommands.graph();
     io.out(await graphCommand(flags));
   });
   withCommonFlags(program.command('run').description('run the workflows triggered by an event, each job as a pod'))
@@ -76,7 +79,7 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
     .option('--no-cache-server', 'serve no cache: actions/cache misses and saves nothing')
     .option('--runtime-route <route>', 'how job pods reach the artifact and cache services kact serves: tunnel (a relay pod and port-forward through the API server; any cluster), node (kact on a node of the cluster), auto (tunnel)', 'auto')
     .action(async (flags: RunFlags) => {
-      const { runCommand } = await import('./commands/run.js');
+      const { runCommand } = await (flags.dryRun ? loadCommands.dryRun() : loadCommands.run());
       exit(await runCommand({ ...flags, verbose: program.opts().verbose === true }, terminal));
     });
   program
@@ -95,7 +98,7 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
     .option('--context <name>', 'kubeconfig context')
     .option('--namespace <name>', 'namespace')
     .action(async (flags: ClusterFlags & { all: boolean }) => {
-      const { gcCommand } = await import('./commands/gc.js');
+      const { gcCommand } = await loadCommands.gc();
       io.out(await gcCommand(flags));
     });
   addEvalCommand(program, io.out);
@@ -146,7 +149,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     // Only errors of a command's run come here: what they are made of (@kact/model) is loaded by then.
-    const { describeError, exitCodeFor } = await import('./errors.js');
+    const { describeError, exitCodeFor } = await loadCommands.errors();
     io.err(describeError(err, argv.includes('--verbose')));
     return exitCodeFor(err);
   }

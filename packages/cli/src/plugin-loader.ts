@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ContainerModule, type Container, type ContainerModuleLoadOptions, type ServiceIdentifier } from 'inversify';
 import { PLUGIN_CONTRACT_VERSION, SINGLE_BINDING_TOKENS, TOKENS, type StepStrategy } from '@kact/core';
 import { InputError } from '@kact/model';
+import { importModule } from './import-module.js';
 
 /**
  * Where a plugin specifier is looked up. `baseDir`: what a path (`./x.js`, `../x`, `/abs/x.js`,
@@ -261,7 +262,7 @@ export async function loadPlugin(specifier: string, location: PluginLocation): P
   const file = resolvePluginSpecifier(specifier, location);
   let exports: Record<string, unknown>;
   try {
-    exports = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    exports = (await importModule(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (err) {
     // Node's SyntaxError for an ES module carries no location: `node --check` reports it.
     const syntax = syntaxErrorIn(file);

@@ -55,7 +55,7 @@ const connection = await clusterForTests('kact conformance on the cluster');
 
 describe.skipIf(!connection)('kact conformance on the cluster', () => {
   it('runs the cases --filter picks under exec and prints the pass table, exit 0', async () => {
-    expect(existsSync(resolve(here, '../dist/main.js')), 'the suite runs the built kact: build @kact/cli first').toBe(true);
+    expect(existsSync(resolve(here, '../dist/kact.cjs')), 'the suite runs the built kact: build @kact/cli first').toBe(true);
     const r = await kact('conformance', '--filter', '^(env-precedence|step-outputs)$', ...namespace);
     expect(r.code, r.out + r.err).toBe(0);
     expect(r.out).toMatch(/^kact conformance: 2 case\(s\) × exec on /);

@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +55,18 @@ describe('bad plugins: exit 2 and one line naming the plugin, before the cluster
       expect(r.err.trimEnd()).toMatch(message);
       expect(r.err).not.toMatch(/127\.0\.0\.1:1|cannot reach/);
     }
+  });
+});
+
+// The built kact is one bundle with its own inversify inside; a plugin brings its own copy.
+const bin = resolve(dirname(fileURLToPath(import.meta.url)), '../bin/kact.js');
+const built = existsSync(resolve(dirname(bin), '../dist/kact.cjs'));
+
+describe.skipIf(!built)('the built kact (needs nx build cli)', () => {
+  it("creates a plugin's class that the plugin's own inversify made injectable", () => {
+    const r = spawnSync(process.execPath, [bin, 'run', '--dry-run', '-C', repo(workflow), '--plugin', join(fixtures, 'injected-plugin.mjs')], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('modules: strategy labelled(exec, platforms), containers platforms');
   });
 });
 

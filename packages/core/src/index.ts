@@ -10,6 +10,7 @@ export type { Annotation, Conclusion, JobResult, RunResult, StepResult } from '.
 export type { JobRef, RunEvents, StepRef } from './run/run-events.js';
 export { runPlan, newRunId, type RunOptions } from './run/run-plan.js';
 export { Cancellation } from './run/cancellation.js';
+export { secretEnvThroughSecret } from './run/job-masking.js';
 export type { JobRunnerDeps } from './run/job-runner.js';
 export type { ActionRuntime, ActionRuntimeEnv, RuntimeJob } from './run/action-runtime.js';
 export { ActionStore, defaultActionCacheDir, type ActionStoreOptions, type ResolvedAction } from './actions/action-store.js';

@@ -78,6 +78,19 @@ describe('hashFiles', () => {
     expect(hashFiles(ws, [path.join(outside, 'x.txt'), 'b.txt'])).toBe(expectedHash('b.txt'));
   });
 
+  it('leaves out links that lead out of the workspace, and never reads what they point to', () => {
+    const links = { 'host-file': path.join(outside, 'x.txt'), 'host-dir': outside, endless: '/dev/zero' };
+    for (const [name, target] of Object.entries(links)) fs.symlinkSync(target, path.join(ws, name));
+    try {
+      expect(hashFiles(ws, ['host-file', 'b.txt'])).toBe(expectedHash('b.txt'));
+      expect(hashFiles(ws, ['--follow-symbolic-links', 'host-dir/**', 'host-file'])).toBe('');
+      // Last: read, it would never end.
+      expect(hashFiles(ws, ['endless', 'b.txt'])).toBe(expectedHash('b.txt'));
+    } finally {
+      for (const name of Object.keys(links)) fs.unlinkSync(path.join(ws, name));
+    }
+  });
+
   it('rejects `..` in a pattern with an ExpressionError', () => {
     expect(() => hashFiles(ws, ['../x.txt'])).toThrow(ExpressionError);
     expect(() => hashFiles(ws, ['../x.txt'])).toThrow(/Relative pathing '\.' and '\.\.' is not allowed/);

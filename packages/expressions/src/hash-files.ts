@@ -101,7 +101,8 @@ function sha256OfFile(file: string): Buffer {
 
 /**
  * GitHub's hashFiles(): the sha256 (hex) over the sha256 digests of every matched regular file
- * inside the workspace, in glob walk order; '' when nothing matches. Patterns are @actions/glob
+ * inside the workspace (symbolic links leading out of it left out), in glob walk order; '' when
+ * nothing matches. Patterns are @actions/glob
  * lines (one per argument, each may hold several lines); a first argument
  * `--follow-symbolic-links` makes the walk follow symlinks, as in the runner.
  */
@@ -130,6 +131,9 @@ export function hashFiles(workspace: string, patterns: string[]): string {
     let count = 0;
     for (const file of glob(parsed, follow)) {
       if (!file.startsWith(root + path.sep)) continue; // outside the workspace: ignored, as GitHub does
+      // A link out of the workspace too: kact hashes on the user's machine, whose files (or a
+      // /dev/zero that would never end) are not the repository's. GitHub's runner reads them.
+      if (!fs.realpathSync(file).startsWith(root + path.sep)) continue;
       if (fs.statSync(file).isDirectory()) continue;
       result.update(sha256OfFile(file));
       count++;

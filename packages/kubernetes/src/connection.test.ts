@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkReachable, ClusterUnreachableError, connectToCluster } from './connection.js';
+import { checkReachable, ClusterUnreachableError, connectToCluster, messageOf } from './connection.js';
 
 const kubeconfig = async () => {
   const dir = await mkdtemp(join(tmpdir(), 'kact-kc-'));
@@ -34,5 +34,18 @@ describe('connectToCluster', () => {
     expect(error).toBeInstanceOf(ClusterUnreachableError);
     expect((error as Error).message).toMatch(/^cannot reach Kubernetes API server https:\/\/127\.0\.0\.1:1 \(context "x"\): .+$/);
     expect((error as Error).message).not.toContain('\n');
+  });
+});
+
+describe('messageOf', () => {
+  it("reads the API server's Status message out of a client error, with the HTTP code", () => {
+    const error = Object.assign(new Error('HTTP-Code: 404\nMessage: Unknown API Status Code!\nBody: …'), { code: 404, body: JSON.stringify({ kind: 'Status', message: 'pods "p" not found' }) });
+    expect(messageOf(error)).toBe('pods "p" not found (HTTP 404)');
+  });
+
+  it("names a socket error's code, else the first line of the message", () => {
+    expect(messageOf(new Error('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }) }))).toBe('ECONNREFUSED connect ECONNREFUSED 127.0.0.1:1');
+    expect(messageOf(Object.assign(new Error('first line\nsecond'), { code: 500, body: 'not json' }))).toBe('first line');
+    expect(messageOf('plain')).toBe('plain');
   });
 });

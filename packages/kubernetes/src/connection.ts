@@ -1,4 +1,5 @@
 import { CoreV1Api, KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { apiStatusMessage } from '@kact/core';
 
 export interface KubeConnectionOptions {
   /** A kubeconfig file; default: $KUBECONFIG, then ~/.kube/config, then in-cluster. */
@@ -56,27 +57,16 @@ export async function checkReachable(connection: KubeConnection, timeoutMs = 500
   }
 }
 
+/** One line for an error of the Kubernetes client: the API server's Status message, a socket error's code, or the first line of its message. */
 export function messageOf(error: unknown): string {
+  const status = apiStatusMessage(error);
+  if (status !== undefined) return status;
   if (error && typeof error === 'object') {
-    const e = error as { code?: unknown; body?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
-    // ApiException: the body carries the server's Status message.
-    if (typeof e.code === 'number' && e.body) {
-      const body = typeof e.body === 'string' ? safeJson(e.body) : e.body;
-      const message = (body as { message?: string } | undefined)?.message;
-      if (message) return `${message} (HTTP ${e.code})`;
-    }
+    const e = error as { message?: unknown; cause?: { code?: unknown; message?: unknown } };
     if (e.cause && typeof e.cause.code === 'string') return `${e.cause.code} ${String(e.cause.message ?? '')}`.trim();
     if (typeof e.message === 'string') return e.message.split('\n')[0]!;
   }
   return String(error);
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /** True for an ApiException with the given HTTP status. */

@@ -5,6 +5,7 @@ import type { StepContainers } from './ephemeral-step.js';
 import { parseFileRecords, PRINT_FILES_FUNCTION } from './file-records.js';
 import { POD_BUSYBOX } from './pod-builder.js';
 import type { PodRef, PodTransport } from './pod-transport.js';
+import { refuseNulBytes } from './step-files.js';
 
 /** How a strategy gets at the file-command files of a container step (they live on the pod's volumes). */
 export interface FileCommandFiles {
@@ -33,6 +34,15 @@ export function argsThroughEnv(args: string[], env: Record<string, string>): { a
 }
 
 /**
+ * A command word the kubelet passes on as written. It expands `$(NAME)` in a container's
+ * command with the container's env (secrets included) and reads `$$` as `$`; doubling every `$`
+ * leaves no reference to open, and each pair comes back as the one `$` it stood for.
+ */
+export function literalForKubelet(word: string): string {
+  return word.replaceAll('$', () => '$$');
+}
+
+/**
  * Runs a docker action / `docker://` step as an ephemeral container of the job pod: the image's
  * own ENTRYPOINT unless the request overrides it, env and arguments through a per-step Secret,
  * the pod's volumes. The strategy supplies how the file-command files are prepared and read back.
@@ -45,6 +55,8 @@ export async function runContainerStep(
   output: (chunk: string) => void,
   signal: AbortSignal,
 ): Promise<ProcessResult> {
+  // Before anything is created: the runtime would refuse to start the container, and say only "exit 128".
+  refuseNulBytes(request.env, [...(request.entrypoint ?? []), ...request.args], request.workingDirectory);
   const names = Object.keys(request.fileCommands);
   const paths = names.map((name) => request.fileCommands[name]!);
   if (paths.length) await files.prepare(pod, paths);
@@ -55,7 +67,7 @@ export async function runContainerStep(
     {
       name: request.name,
       image: request.image,
-      ...(request.entrypoint?.length ? { command: request.entrypoint } : {}),
+      ...(request.entrypoint?.length ? { command: request.entrypoint.map(literalForKubelet) } : {}),
       args: delivered.args,
       env: delivered.env,
       workingDir: request.workingDirectory,

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { create as createTar } from 'tar';
+import { archiveFolder, type CopyInOptions } from './folder-archive.js';
 import { POD_BUSYBOX } from './pod-builder.js';
 import type { PodRef, PodTransport } from './pod-transport.js';
 
@@ -17,9 +17,7 @@ IFS= read -r size
 $bb mkdir -p "$1"
 $bb head -c "$size" | $bb tar -x -o -f - -C "$1"`;
 
-export interface CopyInOptions {
-  exclude?: (relativePath: string) => boolean;
-}
+export type { CopyInOptions } from './folder-archive.js';
 
 /** Copies a local folder into a folder of a running container, as one tar streamed over exec stdin. */
 export async function copyIntoPod(transport: PodTransport, pod: PodRef, container: string, localDir: string, podPath: string, options: CopyInOptions = {}): Promise<void> {
@@ -27,16 +25,7 @@ export async function copyIntoPod(transport: PodTransport, pod: PodRef, containe
   try {
     // A file first, so the size is known before the first byte is sent.
     const archive = join(scratch, 'in.tar');
-    const exclude = options.exclude;
-    await createTar(
-      {
-        cwd: localDir,
-        file: archive,
-        portable: true,
-        ...(exclude ? { filter: (path: string) => path === '.' || !exclude(path.replace(/^\.\//, '')) } : {}),
-      },
-      ['.'],
-    );
+    await archiveFolder(localDir, archive, options);
     const { size } = await stat(archive);
     const stdin = (async function* () {
       yield Buffer.from(`${size}\n`);

@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { create as createTar } from 'tar';
 import { POD_PATHS, type JobPod } from '@kact/core';
-import type { CopyInOptions } from './copy-in.js';
+import { archiveFolder, type CopyInOptions } from './folder-archive.js';
 import type { StepContainers } from './ephemeral-step.js';
 import { POD_BUSYBOX } from './pod-builder.js';
 
@@ -111,11 +110,7 @@ export async function packFolder(localDir: string, options: CopyInOptions): Prom
   const scratch = await mkdtemp(join(tmpdir(), 'kact-copy-'));
   try {
     const file = join(scratch, 'in.tgz');
-    const exclude = options.exclude;
-    await createTar(
-      { cwd: localDir, file, gzip: true, portable: true, ...(exclude ? { filter: (path: string) => path === '.' || !exclude(path.replace(/^\.\//, '')) } : {}) },
-      ['.'],
-    );
+    await archiveFolder(localDir, file, { ...options, gzip: true });
     return await readFile(file);
   } finally {
     await rm(scratch, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import type { KubeConnection } from './connection.js';
 import { isHttpStatus, messageOf } from './connection.js';
 import { readContainerLog } from './container-log.js';
 import { bareContainerId, STOP_SCRIPT } from './container-stop.js';
-import { LABELS, labelValue, POD_BUSYBOX } from './pod-builder.js';
+import { LABELS, labelValue, POD_BUSYBOX, TOOLS_CONTAINER } from './pod-builder.js';
 import type { PodRef } from './pod-transport.js';
 import { watchPod, watchPodEvents } from './pod-updates.js';
 
@@ -82,6 +82,15 @@ export interface StepContainerSettings {
 }
 
 /** Waiting reasons after which the container will not start in time for a CI step. */
+/** How often a step's wait reads its pod afresh, besides the watch. */
+const STATUS_POLL_MS = 15_000;
+
+/** How long a container's log may stay unreadable (the kubelet serving it restarting) before the step fails. */
+const LOG_RETRY_MS = 120_000;
+
+/** The API server's answer for the log of a container the kubelet has not reported started yet. */
+const NOT_STARTED = /is waiting to start|ContainerCreating|PodInitializing/;
+
 const FATAL_WAITING = new Set(['ErrImagePull', 'ImagePullBackOff', 'ErrImageNeverPull', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
 
 /**
@@ -127,7 +136,8 @@ export class StepContainers {
         labels: p.metadata?.labels ?? {},
         shareProcessNamespace: p.spec?.shareProcessNamespace === true,
         containers: p.spec?.containers ?? [],
-        volumeMounts: p.spec?.containers?.[0]?.volumeMounts ?? [],
+        // The job container's: the first after kact's tools (pod-builder.ts).
+        volumeMounts: p.spec?.containers?.find((c) => c.name !== TOOLS_CONTAINER)?.volumeMounts ?? [],
       }));
       spec.catch(() => this.specs.delete(key));
       this.specs.set(key, spec);
@@ -203,11 +213,14 @@ export class StepContainers {
     const name = spec.name;
     return new Promise<StepContainerResult>((resolve, reject) => {
       const logControl = new AbortController();
+      /** The read under way; aborted alone when it has gone stale (see the status poll below). */
+      let readControl: AbortController | undefined;
       let settled = false;
       let containerId: string | undefined;
       let terminated: { exitCode: number; reason: string } | undefined;
       let logState: 'idle' | 'reading' | 'done' | 'broken' = 'idle';
       let logAttempts = 0;
+      let logBrokenSince: number | undefined;
       let received = 0;
       let stop: 'timeout' | 'cancel' | undefined;
       let stopSent = false;
@@ -219,6 +232,7 @@ export class StepContainers {
         settled = true;
         updates.stop();
         events?.stop();
+        clearInterval(poll);
         logControl.abort();
         clearTimeout(timeoutTimer);
         clearTimeout(stopTimer);
@@ -247,14 +261,42 @@ export class StepContainers {
         if (settled || logState === 'reading' || logState === 'done') return;
         logState = 'reading';
         // Follow while it runs; once it has ended, one plain read gives the rest.
-        const read = await readContainerLog(this.connection, pod, name, { follow: !terminated, skipBytes: received, signal: logControl.signal }, onChunk);
+        const follow = !terminated;
+        readControl = new AbortController();
+        const read = await readContainerLog(this.connection, pod, name, { follow, skipBytes: received, signal: AbortSignal.any([logControl.signal, readControl.signal]) }, onChunk);
         if (settled) return;
+        if (read.ended === 'aborted') {
+          // Given up as stale: read again, from the byte reached.
+          logState = 'idle';
+          return void readLog();
+        }
+        if (read.ended === 'end' && follow) {
+          // A followed log also ends, cleanly, when the kubelet serving it stops: only a plain
+          // read once the container is known to have ended is sure to hold the whole log.
+          logState = 'idle';
+          if (terminated) void readLog();
+          else setTimeout(() => void readLog(), 500);
+          return;
+        }
         if (read.ended === 'end') {
           logState = 'done';
           return check();
         }
+        if (read.ended === 'error' && NOT_STARTED.test(read.error ?? '')) {
+          // A slot runs its step as soon as it is woken, before the kubelet reports it running (a
+          // loaded node's relist takes seconds); the API server serves no log until then.
+          logState = 'idle';
+          setTimeout(() => void readLog(), 500);
+          return;
+        }
         logState = 'broken';
-        if (++logAttempts > 5) return finish(new InfrastructureError(`step container ${name} in pod ${pod.name}: its log could not be read: ${read.error ?? read.ended}`));
+        if (read.bytes > 0) logBrokenSince = undefined;
+        logBrokenSince ??= Date.now();
+        // The kubelet serves the log: while it restarts (seconds, on a loaded node more) reads fail.
+        if (Date.now() - logBrokenSince > LOG_RETRY_MS) {
+          return finish(new InfrastructureError(`step container ${name} in pod ${pod.name}: its log could not be read for ${LOG_RETRY_MS / 1000} s: ${read.error ?? read.ended}`));
+        }
+        logAttempts = Math.min(logAttempts + 1, 4);
         // A dropped connection: read again from the byte reached, the container keeps its log.
         setTimeout(() => void readLog(), 100 * 2 ** logAttempts);
       };
@@ -311,6 +353,21 @@ export class StepContainers {
         }
       });
       const updates = watchPod(this.connection, pod, patched?.metadata?.resourceVersion, onPod, (message) => finish(new InfrastructureError(message)));
+      // The watch and a followed log are long requests that a connection gone silent (a NAT or
+      // middlebox dropping the flow without a reset) stalls for good. A fresh read of the pod now
+      // and then tells what they missed: a container that ended while its log still follows.
+      const poll = setInterval(() => {
+        this.connection.core.readNamespacedPod({ name: pod.name, namespace: pod.namespace }).then(
+          (current) => {
+            if (settled) return;
+            onPod(current);
+            if (terminated && logState === 'reading') readControl?.abort();
+          },
+          (error: unknown) => {
+            if (isHttpStatus(error, 404)) onPod(undefined);
+          },
+        );
+      }, STATUS_POLL_MS);
       if (patched) onPod(patched);
       // A container known to run: its log can be read before the watch reports anything.
       if (running) void readLog();

@@ -1,6 +1,7 @@
 export { ClusterUnreachableError, checkReachable, connectToCluster, isHttpStatus, messageOf, type KubeConnection, type KubeConnectionOptions } from './connection.js';
-export { parseContainerOptions, splitOptionWords, type ContainerOptions } from './docker-options.js';
-export { buildJobPod, jobLabels, jobObjectNames, LABELS, labelValue, POD_BUSYBOX, POD_SLOTS, type JobPodResources, type PodBuildSettings } from './pod-builder.js';
+// The parser moved to @kact/core (the interpreter reads options for secrets); plugins import it from here too.
+export { parseContainerOptions, splitOptionWords, type ContainerOptions } from '@kact/core';
+export { buildJobPod, jobLabels, jobObjectNames, LABELS, labelValue, POD_BUSYBOX, POD_SLOTS, readinessProbe, TOOLS_CONTAINER, type JobPodResources, type PodBuildSettings } from './pod-builder.js';
 export { DEFAULT_JOB_TIMEOUT_MS, jobContainerResources, POD_DEADLINE_MARGIN_SECONDS, podDeadlineSeconds, SHARED_STEP_LIMITS, stepContainerResources } from './job-limits.js';
 export { objectKey } from '@kact/core';
 export { podProgress, type PodProgress } from './pod-progress.js';
@@ -22,6 +23,6 @@ export { DEFAULT_COPY_MAX_BYTES, EphemeralCopyIn, packFolder, type EphemeralCopy
 export { OOM_KILLS_FUNCTION, STEP_LAUNCH } from './step-launch.js';
 export { InvalidProcessRequest, newStepDir, stepFiles, type StepFiles } from './step-files.js';
 export { openReverseTunnel, relayPodName, ReverseTunnelError, type ReverseTunnel, type ReverseTunnelOptions } from './reverse-tunnel/open-reverse-tunnel.js';
-export { buildRelayPod, RELAY_COMPONENT, RELAY_CONTAINER, type RelayPodSettings } from './reverse-tunnel/relay-pod.js';
+export { buildRelayPod, RELAY_COMPONENT, RELAY_CONTAINER, RELAY_DEADLINE_SECONDS, type RelayPodSettings } from './reverse-tunnel/relay-pod.js';
 export { RELAY_SCRIPT } from './reverse-tunnel/relay-script.js';
 export type { TunnelStats, TunnelTarget } from './reverse-tunnel/tunnel-pool.js';

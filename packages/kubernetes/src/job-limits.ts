@@ -1,6 +1,5 @@
 import type { V1ResourceRequirements } from '@kubernetes/client-node';
-import type { JobPodRequest, PodPlacement } from '@kact/core';
-import { parseContainerOptions, type ContainerOptions } from './docker-options.js';
+import { parseContainerOptions, type ContainerOptions, type JobPodRequest, type PodPlacement } from '@kact/core';
 
 /** Requests and limits of a container: the runner class's (main container only), then `--memory` / `--cpus`. */
 export function containerResources(base: PodPlacement['resources'], options: ContainerOptions): V1ResourceRequirements | undefined {

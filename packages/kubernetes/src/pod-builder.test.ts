@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import type { V1Container } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { objectKey, POD_EXTERNALS, POD_PATHS, type FileSharing, type JobPodRequest, type KubeObject } from '@kact/core';
+import { objectKey, POD_EXTERNALS, POD_PATHS, secretEnvThroughSecret, type EnvProvider, type FileSharing, type JobPodRequest, type KubeObject } from '@kact/core';
 import { buildJobPod, EXTERNALS_VOLUME, labelValue, POD_BUSYBOX, TOOLS_EXTERNALS, type PodBuildSettings } from './pod-builder.js';
 
 const request = (): JobPodRequest => ({
@@ -13,6 +15,7 @@ const request = (): JobPodRequest => ({
 });
 
 const build = (r: JobPodRequest, more: Partial<PodBuildSettings> = {}) => buildJobPod(r, { namespace: 'ci', toolsImage: 'kact.local/runner:trixie', ...more });
+const hookOf = (c: V1Container) => c.lifecycle!.postStart!.exec!.command!;
 const objectOf = (objects: KubeObject[], kind: string, suffix: string) => objects.find((o) => o.kind === kind && o.metadata.name.endsWith(suffix))!;
 
 describe('buildJobPod', () => {
@@ -20,7 +23,17 @@ describe('buildJobPod', () => {
   const configMap = objectOf(built.objects, 'ConfigMap', '-env');
   const secret = objectOf(built.objects, 'Secret', '-secrets');
   const spec = built.pod.spec!;
-  const [runner, redis] = spec.containers;
+  const [tools, runner, redis] = spec.containers;
+
+  it("puts kact's tools in place before any other container starts: first, from a postStart hook, no init container", () => {
+    expect(spec.initContainers).toBeUndefined();
+    expect(tools).toMatchObject({ name: 'kact-tools', image: 'kact.local/runner:trixie', command: ['sleep', 'infinity'] });
+    expect(hookOf(tools!).slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    expect(hookOf(tools!)[2]).toContain(`cp /bin/busybox ${POD_BUSYBOX}`);
+    // The job container's keep-alive is that busybox: it must come after the hook.
+    expect(runner!.command![0]).toBe(POD_BUSYBOX);
+    expect(built.pod.metadata!.annotations).toEqual({ 'kubectl.kubernetes.io/default-container': 'runner' });
+  });
 
   it('labels every object with the run and job', () => {
     for (const obj of [built.pod, configMap, secret]) {
@@ -39,9 +52,9 @@ describe('buildJobPod', () => {
 
   it('mounts the same named volumes at the same paths in every container', () => {
     const paths = [POD_PATHS.workspace, POD_PATHS.temp, POD_PATHS.toolCache, POD_PATHS.home, POD_PATHS.runtime];
-    for (const c of spec.containers) expect(c.volumeMounts!.map((m) => m.mountPath)).toEqual(paths);
+    for (const c of spec.containers.slice(1)) expect(c.volumeMounts!.map((m) => m.mountPath)).toEqual(paths);
     expect(spec.volumes!.every((v) => v.emptyDir)).toBe(true);
-    expect(spec.initContainers![0]!.volumeMounts).toEqual([{ name: 'kact-runtime', mountPath: POD_PATHS.runtime }]);
+    expect(tools!.volumeMounts).toEqual([{ name: 'kact-runtime', mountPath: POD_PATHS.runtime }]);
   });
 
   it('takes each volume, and the folder of it to mount, from the FileSharing', () => {
@@ -52,7 +65,7 @@ describe('buildJobPod', () => {
     const spec = build(request(), { files }).pod.spec!;
     expect(spec.volumes!.find((v) => v.persistentVolumeClaim)).toEqual({ name: 'kact-tool-cache', persistentVolumeClaim: { claimName: 'tools' } });
     expect(spec.volumes!.filter((v) => v.emptyDir)).toHaveLength(4);
-    for (const c of spec.containers) expect(c.volumeMounts!.find((m) => m.name === 'kact-tool-cache')).toEqual({ name: 'kact-tool-cache', mountPath: POD_PATHS.toolCache, subPath: 'build/tools' });
+    for (const c of spec.containers.slice(1)) expect(c.volumeMounts!.find((m) => m.name === 'kact-tool-cache')).toEqual({ name: 'kact-tool-cache', mountPath: POD_PATHS.toolCache, subPath: 'build/tools' });
   });
 
   it("places the pod as the ContainerSelection chose, the runner class's resources on the main container only", () => {
@@ -66,8 +79,8 @@ describe('buildJobPod', () => {
     const spec = build({ ...request(), placement }).pod.spec!;
     expect(spec).toMatchObject({ nodeSelector: { pool: 'ci' }, tolerations: placement.tolerations, runtimeClassName: 'gvisor', serviceAccountName: 'runner', automountServiceAccountToken: true });
     // --cpus 2 of the job's options wins over the class's limit.
-    expect(spec.containers[0]!.resources).toEqual({ requests: { cpu: '500m' }, limits: { memory: '1Gi', cpu: '2000m' } });
-    expect(spec.containers[1]!.resources).toBeUndefined();
+    expect(spec.containers[1]!.resources).toEqual({ requests: { cpu: '500m' }, limits: { memory: '1Gi', cpu: '2000m' } });
+    expect(spec.containers[2]!.resources).toBeUndefined();
   });
 
   it("holds a container that shares the job's limits (a step slot) to the job container's cpu, memory and ephemeral-storage limits, requesting none", () => {
@@ -79,7 +92,7 @@ describe('buildJobPod', () => {
       requests: { memory: '0', 'ephemeral-storage': '0', cpu: '0' },
       limits: { memory: '1Gi', 'ephemeral-storage': '5Gi', cpu: '2000m' },
     });
-    expect(spec.containers[0]!.resources).toEqual({ requests: { cpu: '500m' }, limits: { memory: '1Gi', 'ephemeral-storage': '5Gi', 'nvidia.com/gpu': '1', cpu: '2000m' } });
+    expect(spec.containers[1]!.resources).toEqual({ requests: { cpu: '500m' }, limits: { memory: '1Gi', 'ephemeral-storage': '5Gi', 'nvidia.com/gpu': '1', cpu: '2000m' } });
     // Without limits on the job container there is nothing to share.
     const free = build({ ...request(), main: { ...request().main, options: '' }, extra: [slot] }).pod.spec!;
     expect(free.containers.find((c) => c.name === 'slot-0')!.resources).toBeUndefined();
@@ -116,7 +129,7 @@ describe('buildJobPod', () => {
   it("turns a service's Docker health check into a readiness probe run with /bin/sh", () => {
     const withHealth = request();
     withHealth.services[0]!.container.options = '--health-cmd "redis-cli ping" --health-interval 5s --health-timeout 2s --health-retries 4 --health-start-period 10s';
-    const service = build(withHealth).pod.spec!.containers[1]!;
+    const service = build(withHealth).pod.spec!.containers[2]!;
     expect(service.readinessProbe).toEqual({ exec: { command: ['/bin/sh', '-c', 'redis-cli ping'] }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 6 });
     expect(redis!.readinessProbe).toBeUndefined();
   });
@@ -134,6 +147,58 @@ describe('buildJobPod', () => {
   });
 });
 
+describe('secrets in container and service options', () => {
+  const SECRET = 'pa55-$(w0rd)';
+  const given: JobPodRequest = {
+    ...request(),
+    main: { name: 'job', image: 'kact.local/runner:trixie', env: {}, keepAlive: true, options: `--cpus 1 -e API_TOKEN=${SECRET} --env=PLAIN=x` },
+    services: [
+      {
+        id: 'db',
+        ports: [{ published: 5432, container: 5432 }],
+        container: { name: 'svc-db', image: 'postgres:15', env: {}, ports: [5432], keepAlive: false, options: `-e POSTGRES_PASSWORD=${SECRET} --health-cmd "echo healthy '${SECRET}'" --health-interval 2s` },
+      },
+    ],
+    secrets: {},
+  };
+  // What the interpreter hands the backend: the job's masker says which values hold a secret.
+  const routed = secretEnvThroughSecret(given, (value) => value.includes(SECRET));
+
+  /** A container's env as the kubelet gives it: plain values, and keys of the pod's ConfigMap and Secret. */
+  function envOf(container: V1Container, objects: KubeObject[]): Record<string, string> {
+    const data = (kind: string) => Object.assign({}, ...objects.filter((o) => o.kind === kind).map((o) => (o as { data?: object; stringData?: object }).data ?? (o as { stringData?: object }).stringData ?? {})) as Record<string, string>;
+    const env: Record<string, string> = {};
+    for (const v of container.env ?? []) {
+      const value = v.valueFrom?.secretKeyRef ? data('Secret')[v.valueFrom.secretKeyRef.key] : v.valueFrom?.configMapKeyRef ? data('ConfigMap')[v.valueFrom.configMapKeyRef.key] : v.value;
+      if (value !== undefined) env[v.name] = value;
+    }
+    return env;
+  }
+
+  // An EnvProvider that writes every value into the pod spec, as env: inline does.
+  const inline: EnvProvider = { name: 'inline', deliver: (_job, containers) => ({ env: Object.fromEntries(containers.map((c) => [c.container, Object.entries(c.env).map(([name, value]) => ({ name, value }))])), objects: [] }) };
+  for (const [title, settings] of [['env in a ConfigMap', {}], ['env inline', { env: inline }]] as const) {
+    it(`keeps them out of the pod spec and the ConfigMap, yet each container gets them from the Secret (${title})`, () => {
+      const built = build(routed, settings);
+      for (const object of [built.pod, ...built.objects.filter((o) => o.kind !== 'Secret')]) expect(JSON.stringify(object)).not.toContain('pa55');
+      const [, job, db] = built.pod.spec!.containers;
+      expect(envOf(job!, built.objects)).toEqual({ API_TOKEN: SECRET, PLAIN: 'x' });
+      expect(envOf(db!, built.objects)).toMatchObject({ POSTGRES_PASSWORD: SECRET });
+      expect(job!.resources?.limits).toEqual({ cpu: '1000m' });
+      expect(built.warnings).toEqual([]);
+    });
+  }
+
+  it("runs the service's health command, secret and all, through /bin/sh from the Secret's env", () => {
+    const built = build(routed);
+    const probe = built.pod.spec!.containers[2]!.readinessProbe!;
+    expect(probe.periodSeconds).toBe(2);
+    const [shell, ...args] = probe.exec!.command!;
+    const output = execFileSync(shell!, args, { env: envOf(built.pod.spec!.containers[2]!, built.objects), encoding: 'utf8' });
+    expect(output).toBe(`healthy ${SECRET}\n`);
+  });
+});
+
 describe("kact's externals (node for container jobs)", () => {
   const slot = { name: 'kact-slot-0', image: 'redis:7', env: {}, keepAlive: false, entrypoint: [POD_BUSYBOX, 'sh', '-c', 'wait'] };
   const containerJob = (): JobPodRequest => ({ ...request(), main: { ...request().main, name: 'job', image: 'redis:7' }, extra: [slot], externals: true });
@@ -142,21 +207,21 @@ describe("kact's externals (node for container jobs)", () => {
   it('are not in a pod that does not ask for them', () => {
     const spec = build({ ...request(), extra: [slot] }).pod.spec!;
     expect(spec.volumes!.map((v) => v.name)).not.toContain(EXTERNALS_VOLUME);
-    for (const c of [...spec.containers, ...spec.initContainers!]) expect(c.volumeMounts!.map((m) => m.mountPath)).not.toContain(POD_EXTERNALS.root);
-    expect(spec.initContainers![0]!.command!.join(' ')).not.toContain(TOOLS_EXTERNALS);
+    for (const c of spec.containers) expect(c.volumeMounts!.map((m) => m.mountPath)).not.toContain(POD_EXTERNALS.root);
+    expect(hookOf(spec.containers[0]!).join(' ')).not.toContain(TOOLS_EXTERNALS);
   });
 
-  it('are an emptyDir the init container fills from the tools image', () => {
+  it("are an emptyDir that kact's tools container fills from the tools image", () => {
     const spec = build(containerJob()).pod.spec!;
     expect(spec.volumes!.filter((v) => v.name === EXTERNALS_VOLUME)).toEqual([{ name: EXTERNALS_VOLUME, emptyDir: {} }]);
-    const [init, ...more] = spec.initContainers!;
-    expect(more).toEqual([]);
-    expect(init).toMatchObject({ name: 'kact-init', image: 'kact.local/runner:trixie' });
+    const [init] = spec.containers;
+    expect(spec.initContainers).toBeUndefined();
+    expect(init).toMatchObject({ name: 'kact-tools', image: 'kact.local/runner:trixie' });
     expect(init!.volumeMounts).toEqual([
       { name: 'kact-runtime', mountPath: POD_PATHS.runtime },
       { name: EXTERNALS_VOLUME, mountPath: POD_EXTERNALS.root },
     ]);
-    const script = init!.command![2]!;
+    const script = hookOf(init!)[2]!;
     expect(script).toContain(`cp -a ${TOOLS_EXTERNALS}/. ${POD_EXTERNALS.root}/`);
     // A tools image without the bundle: a stand-in node that says why, run by the pod's busybox.
     expect(script).toContain(`'#!${POD_BUSYBOX} sh'`);
@@ -167,12 +232,12 @@ describe("kact's externals (node for container jobs)", () => {
     const spec = build(containerJob()).pod.spec!;
     const externals = { name: EXTERNALS_VOLUME, mountPath: POD_EXTERNALS.root, readOnly: true };
     // Ephemeral step containers take the first container's mounts: it must be the job container.
-    expect(spec.containers[0]!.name).toBe('job');
+    expect(spec.containers[1]!.name).toBe('job');
     expect(mountsOf(spec, 'job')).toContainEqual(externals);
     expect(mountsOf(spec, 'kact-slot-0')).toContainEqual(externals);
     expect(mountsOf(spec, 'svc-redis').map((m) => m.name)).not.toContain(EXTERNALS_VOLUME);
     // The shared volumes stay as they are, in every container.
-    for (const c of spec.containers) expect(c.volumeMounts!.filter((m) => m.name !== EXTERNALS_VOLUME).map((m) => m.mountPath)).toEqual([POD_PATHS.workspace, POD_PATHS.temp, POD_PATHS.toolCache, POD_PATHS.home, POD_PATHS.runtime]);
+    for (const c of spec.containers.slice(1)) expect(c.volumeMounts!.filter((m) => m.name !== EXTERNALS_VOLUME).map((m) => m.mountPath)).toEqual([POD_PATHS.workspace, POD_PATHS.temp, POD_PATHS.toolCache, POD_PATHS.home, POD_PATHS.runtime]);
   });
 
   it('change nothing else of the pod (resources, commands, the other volumes)', () => {
@@ -180,9 +245,9 @@ describe("kact's externals (node for container jobs)", () => {
     const withThem = structuredClone(build(containerJob()).pod);
     const spec = withThem.spec!;
     spec.volumes = spec.volumes!.filter((v) => v.name !== EXTERNALS_VOLUME);
-    for (const c of [...spec.containers, ...spec.initContainers!]) c.volumeMounts = c.volumeMounts!.filter((m) => m.name !== EXTERNALS_VOLUME);
-    expect(spec.initContainers![0]!.command![2]!.startsWith(without.spec!.initContainers![0]!.command![2]!)).toBe(true);
-    spec.initContainers![0]!.command = without.spec!.initContainers![0]!.command!;
+    for (const c of spec.containers) c.volumeMounts = c.volumeMounts!.filter((m) => m.name !== EXTERNALS_VOLUME);
+    expect(hookOf(spec.containers[0]!)[2]!.startsWith(hookOf(without.spec!.containers[0]!)[2]!)).toBe(true);
+    spec.containers[0]!.lifecycle = without.spec!.containers[0]!.lifecycle!;
     expect(withThem).toEqual(without);
   });
 });

@@ -1,8 +1,7 @@
 import type { V1Container, V1EnvVar, V1Pod, V1Probe, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import { objectKey, POD_EXTERNALS, POD_PATHS, type ContainerRequest, type EnvProvider, type FileSharing, type JobPodRequest, type KubeObject, type ServicesStarted, type SharedPath } from '@kact/core';
+import { objectKey, parseContainerOptions, POD_EXTERNALS, POD_PATHS, type ContainerRequest, type EnvProvider, type FileSharing, type HealthCheck, type JobPodRequest, type KubeObject, type ServicesStarted, type SharedPath } from '@kact/core';
 import { ConfigMapEnv } from '@kact/env-configmap';
 import { EmptyDirFiles } from '@kact/files-emptydir';
-import { parseContainerOptions, type HealthCheck } from './docker-options.js';
 import { containerResources, jobContainerResources, podDeadlineSeconds, stepContainerResources } from './job-limits.js';
 
 export const LABELS = {
@@ -164,7 +163,7 @@ export function buildJobPod(request: JobPodRequest, settings: PodBuildSettings, 
   const pod: V1Pod = {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: metadata(names.pod),
+    metadata: { ...metadata(names.pod), annotations: { 'kubectl.kubernetes.io/default-container': request.main.name } },
     spec: {
       restartPolicy: 'Never',
       enableServiceLinks: false,
@@ -184,20 +183,29 @@ export function buildJobPod(request: JobPodRequest, settings: PodBuildSettings, 
       ...(placement?.tolerations ? { tolerations: placement.tolerations } : {}),
       ...(placement?.runtimeClassName ? { runtimeClassName: placement.runtimeClassName } : {}),
       ...(placement?.serviceAccountName ? { serviceAccountName: placement.serviceAccountName } : {}),
-      initContainers: [
-        {
-          name: 'kact-init',
-          image: settings.toolsImage,
-          imagePullPolicy: 'IfNotPresent',
-          command: ['/bin/sh', '-c', externals ? `${INIT_SCRIPT}\n${EXTERNALS_SCRIPT}` : INIT_SCRIPT],
-          volumeMounts: [...mounts.filter((m) => m.mountPath === POD_PATHS.runtime), ...(externals ? [{ name: EXTERNALS_VOLUME, mountPath: POD_EXTERNALS.root }] : [])],
-        },
-      ],
-      containers,
+      // kact's tools come first and are in place before any other container starts: the kubelet
+      // starts a pod's containers in order and holds the next one until the previous one's
+      // postStart hook has run. An init container would do the same a second later: the kubelet
+      // notices that an init container has ended only at its next relist (PLEG, once a second).
+      containers: [toolsContainer(settings.toolsImage, mounts, externals !== undefined), ...containers],
       volumes: [...volumes.map((v): V1Volume => ({ name: v.name, ...v.source })), ...(externals ? [{ name: EXTERNALS_VOLUME, emptyDir: {} }] : [])],
     },
   };
   return { pod, objects: [...delivery.objects, ...(secret ? [secret] : []), ...(pullSecret ? [pullSecret] : [])], warnings };
+}
+
+/** The first container of every job pod: it puts kact's tools in place (see buildJobPod), then idles. */
+export const TOOLS_CONTAINER = 'kact-tools';
+
+function toolsContainer(image: string, mounts: V1VolumeMount[], externals: boolean): V1Container {
+  return {
+    name: TOOLS_CONTAINER,
+    image,
+    imagePullPolicy: 'IfNotPresent',
+    command: ['sleep', 'infinity'],
+    lifecycle: { postStart: { exec: { command: ['/bin/sh', '-c', externals ? `${INIT_SCRIPT}\n${EXTERNALS_SCRIPT}` : INIT_SCRIPT] } } },
+    volumeMounts: [...mounts.filter((m) => m.mountPath === POD_PATHS.runtime), ...(externals ? [{ name: EXTERNALS_VOLUME, mountPath: POD_EXTERNALS.root }] : [])],
+  };
 }
 
 /** The default ServiceNetworking's answer, for callers that start no services themselves. */
@@ -208,11 +216,11 @@ function servicesInThePod(request: JobPodRequest): Pick<ServicesStarted, 'inPod'
 
 /**
  * Docker's health check as a readiness probe: the pod counts as started once it passes (see
- * pod-progress.ts). A readiness probe never fails a container, so `failureThreshold` carries
- * Docker's retries plus the start period in probe periods: the budget kact waits before
- * calling the container unhealthy.
+ * pod-progress.ts), and a Service sends traffic only to a ready pod. A readiness probe never
+ * fails a container, so `failureThreshold` carries Docker's retries plus the start period in
+ * probe periods: the budget kact waits before calling the container unhealthy.
  */
-function readinessProbe(health: HealthCheck): V1Probe {
+export function readinessProbe(health: HealthCheck): V1Probe {
   return {
     exec: { command: ['/bin/sh', '-c', health.command] },
     periodSeconds: health.intervalSeconds,

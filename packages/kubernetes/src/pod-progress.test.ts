@@ -35,6 +35,12 @@ describe('podProgress', () => {
     expect(podProgress(p)).toEqual({ state: 'failed', reason: 'container svc-redis (image redis:7): ErrImageNeverPull: never pull' });
   });
 
+  it("waits while the kubelet retries a claim folder another pod created at the same moment, fails on other config errors", () => {
+    const config = (message: string) => pod({ phase: 'Pending', containerStatuses: [{ name: 'runner', state: { waiting: { reason: 'CreateContainerConfigError', message } } } as never] });
+    expect(podProgress(config('failed to create subPath directory for volumeMount "kact-workspace" of container "runner"'))).toEqual({ state: 'pending', detail: 'Pending (CreateContainerConfigError)' });
+    expect(podProgress(config('secret "kact-x-secrets" not found'))).toEqual({ state: 'failed', reason: 'container runner (image runner:1): CreateContainerConfigError: secret "kact-x-secrets" not found' });
+  });
+
   it('fails when a service crashed or the init container failed, with OOMKilled spelled out', () => {
     const crashed = pod({ containerStatuses: [{ name: 'svc-redis', state: { terminated: { exitCode: 137, reason: 'OOMKilled' } } } as never] });
     expect(podProgress(crashed)).toEqual({ state: 'failed', reason: 'container svc-redis (image redis:7) exited with code 137: OOMKilled (out of memory)' });

@@ -22,6 +22,12 @@ const FATAL_WAITING = new Set([
   'CrashLoopBackOff',
 ]);
 
+/**
+ * A fatal reason's messages the kubelet gets past on its next try: two pods that mount folders of
+ * one claim (`<run>/<pod>`) create the shared parent at once, and the loser's mkdir fails.
+ */
+const RETRIED = /failed to create subPath directory/;
+
 /** A pod the scheduler has no node for (yet): the watcher fails it only if that lasts. */
 export function unschedulableReason(pod: V1Pod): string | undefined {
   const condition = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
@@ -78,7 +84,7 @@ function healthProgress(pod: V1Pod, now: number): PodProgress {
 function containerFailure(cs: V1ContainerStatus, image: string | undefined, init: boolean): string | undefined {
   const what = `container ${cs.name} (image ${image ?? cs.image})`;
   const waiting = cs.state?.waiting;
-  if (waiting?.reason && FATAL_WAITING.has(waiting.reason)) return `${what}: ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}`;
+  if (waiting?.reason && FATAL_WAITING.has(waiting.reason) && !RETRIED.test(waiting.message ?? '')) return `${what}: ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}`;
   const terminated = cs.state?.terminated;
   if (terminated && !(init && terminated.exitCode === 0)) {
     const why = terminated.reason === 'OOMKilled' ? 'OOMKilled (out of memory)' : (terminated.reason ?? 'terminated');

@@ -6,6 +6,21 @@ export class InvalidProcessRequest extends Error {
   override name = 'InvalidProcessRequest';
 }
 
+/**
+ * Refuses a NUL byte anywhere execve would have to carry it: a NUL ends a C string, so the
+ * process would get a shorter value than the workflow gave (and a working directory cut at a NUL
+ * names another folder), or its container would not start at all. Messages name the variable,
+ * never its value (it may be a secret).
+ */
+export function refuseNulBytes(env: Record<string, string>, argv: string[], workingDirectory?: string): void {
+  for (const [name, value] of Object.entries(env)) {
+    // Escaped as in JSON, without the quotes: a name may hold a newline or an escape sequence too.
+    if (name.includes('\0') || value.includes('\0')) throw new InvalidProcessRequest(`environment variable ${JSON.stringify(name).slice(1, -1)} contains a NUL byte, which no process environment can hold`);
+  }
+  for (const arg of argv) if (arg.includes('\0')) throw new InvalidProcessRequest('a command argument contains a NUL byte, which no process argument can hold');
+  if (workingDirectory?.includes('\0')) throw new InvalidProcessRequest('the working directory contains a NUL byte, which no path can hold');
+}
+
 /** A new step folder on the runtime volume, unique per step. */
 export function newStepDir(stepsDir = `${POD_PATHS.runtime}/steps`): string {
   return `${stepsDir}/${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
@@ -41,11 +56,11 @@ export function stepFiles(request: ProcessRequest, dir: string, env: Record<stri
   if (argv.length === 0) throw new InvalidProcessRequest('empty command');
   // env(1) would take a first word with `=` for an assignment.
   if (argv[0]!.includes('=')) throw new InvalidProcessRequest(`command ${JSON.stringify(argv[0])} contains '='`);
-  for (const [name, value] of Object.entries(env)) {
-    if (!name || name.includes('=') || name.startsWith('-') || name.includes('\0')) throw new InvalidProcessRequest(`environment variable name ${JSON.stringify(name)} is not allowed`);
-    if (value.includes('\0')) throw new InvalidProcessRequest(`environment variable ${name} contains a NUL byte`);
+  // env(1) would read a name with `=` as part of an assignment, and one led by `-` as an option.
+  for (const name of Object.keys(env)) {
+    if (!name || name.includes('=') || name.startsWith('-')) throw new InvalidProcessRequest(`environment variable name ${JSON.stringify(name)} is not allowed`);
   }
-  for (const arg of argv) if (arg.includes('\0')) throw new InvalidProcessRequest('command argument contains a NUL byte');
+  refuseNulBytes(env, argv, request.workingDirectory);
   const fileNames = Object.keys(request.fileCommands);
   const nonce = `kact-${randomBytes(12).toString('hex')}`;
   const nul = (items: string[]) => items.map((item) => `${item}\0`).join('');

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JobPod, JobPodRequest, ServiceJob, ServiceRequest, ServicesStarted } from '@kact/core';
-import { clusterForTests, endTestJob, KubeExecTransport, KubernetesJobBackend, LABELS } from '@kact/kubernetes';
+import { clusterForTests, endTestJob, KubeExecTransport, KubernetesJobBackend, LABELS, TOOLS_CONTAINER } from '@kact/kubernetes';
 import { FORWARD_CONTAINER } from './localhost-forward.js';
 import { PodServiceNetworking } from './pod-service-networking.js';
 import { SERVICE_LABELS } from './service-objects.js';
@@ -199,8 +199,9 @@ describe.skipIf(!connection)('a job pod with services as pods, on the cluster', 
     });
     expect(warnings).toEqual([]);
     const spec = (await conn.core.readNamespacedPod({ namespace: conn.namespace, name: pod.name })).spec!;
-    expect(spec.containers.map((c) => c.name)).toEqual(['runner', FORWARD_CONTAINER]);
-    expect(spec.containers[1]!.args).toEqual([`6379=${redisService!.spec!.clusterIP}:6379`, `8080=${webService!.spec!.clusterIP}:8080`]);
+    // No service container in the job pod: kact's tools, the job's, and the forwarder.
+    expect(spec.containers.map((c) => c.name)).toEqual([TOOLS_CONTAINER, 'runner', FORWARD_CONTAINER]);
+    expect(spec.containers[2]!.args).toEqual([`6379=${redisService!.spec!.clusterIP}:6379`, `8080=${webService!.spec!.clusterIP}:8080`]);
 
     // No retries: the job started once the forwarder listened (its health check), and the services were ready.
     const script = [

@@ -1,6 +1,6 @@
 import { DiscoveryV1Api, type V1Pod } from '@kubernetes/client-node';
 import type { HostAlias, ServiceJob, ServiceNetworking, ServiceRequest, ServicesStarted } from '@kact/core';
-import { DEFAULT_TOOLS_IMAGE, LABELS, labelValue, messageOf, waitForPodRunning, type KubeConnection } from '@kact/kubernetes';
+import { DEFAULT_TOOLS_IMAGE, isHttpStatus, LABELS, labelValue, messageOf, waitForPodRunning, type KubeConnection } from '@kact/kubernetes';
 import { checkPublishedPorts, forwarderRequest, type ForwardRoute } from './localhost-forward.js';
 import { buildServiceObjects, SERVICE_LABELS, type ServiceObjects } from './service-objects.js';
 
@@ -87,7 +87,7 @@ export class PodServiceNetworking implements ServiceNetworking {
     // The job pod carries kact.dev/pod too: only objects with the service label go.
     const labelSelector = `${LABELS.pod}=${labelValue(job.podName)},${SERVICE_LABELS.object}`;
     const ignoreMissing = (error: unknown) => {
-      if (!isStatus(error, 404)) throw error;
+      if (!isHttpStatus(error, 404)) throw error;
     };
     const [pods, services] = await Promise.all([core.listNamespacedPod({ namespace, labelSelector }), core.listNamespacedService({ namespace, labelSelector })]);
     await Promise.all([
@@ -138,7 +138,7 @@ export class PodServiceNetworking implements ServiceNetworking {
       try {
         slices = await discovery.listNamespacedEndpointSlice({ namespace, labelSelector: `kubernetes.io/service-name=${service}` });
       } catch (error) {
-        if (isStatus(error, 403)) return 'forbidden';
+        if (isHttpStatus(error, 403)) return 'forbidden';
         throw error;
       }
       const ready = slices.items.some((slice) => slice.endpoints?.some((e) => e.targetRef?.name === podName && e.conditions?.ready !== false));
@@ -152,8 +152,4 @@ export class PodServiceNetworking implements ServiceNetworking {
 /** The name core gives a service's env vars (`<ID>_HOST`): the id in upper case, `-` as `_`. */
 function envName(id: string): string {
   return id.toUpperCase().replace(/-/g, '_');
-}
-
-function isStatus(error: unknown, code: number): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
 }

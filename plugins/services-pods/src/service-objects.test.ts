@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import type { ServiceJob, ServiceRequest } from '@kact/core';
+import { secretEnvThroughSecret, type JobPodRequest, type ServiceJob, type ServiceRequest } from '@kact/core';
 import { buildServiceObjects, escapeExpansion, idLabel, SERVICE_LABELS, serviceObjectName } from './service-objects.js';
 
 const job: ServiceJob = {
@@ -134,6 +135,32 @@ describe('buildServiceObjects', () => {
     expect(objects.secret).toMatchObject({ kind: 'Secret', metadata: { name: objects.name, namespace: 'ci', labels: objects.pod.metadata!.labels }, stringData: { POSTGRES_PASSWORD: 'hunter2-$(x)' } });
     expect(objects.warnings).toEqual(["service db: secret env (MISSING): no value among the job's secrets; ignored"]);
     expect(buildServiceObjects(job, service('redis', [[6379, 6379]])).secret).toBeUndefined();
+  });
+
+  it("keeps secrets of the service's options out of its pod: --env and the health command come from its Secret", () => {
+    const SECRET = 'hunter2-$(x)';
+    const request: JobPodRequest = {
+      runId: job.runId,
+      name: job.podName,
+      labels: {},
+      main: { name: 'runner', image: 'kact.local/runner:trixie', env: {}, keepAlive: true },
+      services: [service('db', [[5432, 5432]], { options: `-e POSTGRES_PASSWORD=${SECRET} -e POSTGRES_DB=app --health-cmd "echo ready '${SECRET}'" --health-retries 5` })],
+      extra: [],
+      secrets: {},
+    };
+    // What the interpreter hands the backend: the job's masker says which values hold a secret.
+    const routed = secretEnvThroughSecret(request, (value) => value.includes(SECRET));
+    const objects = buildServiceObjects({ ...job, secrets: routed.secrets }, routed.services[0]!);
+    expect(JSON.stringify(objects.pod)).not.toContain('hunter2');
+    expect(JSON.stringify(objects.service)).not.toContain('hunter2');
+    const container = objects.pod.spec!.containers[0]!;
+    // The container's env as the kubelet gives it: the Secret's keys resolved.
+    const env = Object.fromEntries((container.env ?? []).map((v) => [v.name, v.valueFrom?.secretKeyRef ? objects.secret!.stringData![v.valueFrom.secretKeyRef.key]! : v.value!]));
+    expect(env).toMatchObject({ POSTGRES_PASSWORD: SECRET, POSTGRES_DB: 'app' });
+    const [shell, ...args] = container.readinessProbe!.exec!.command!;
+    expect(execFileSync(shell!, args, { env, encoding: 'utf8' })).toBe(`ready ${SECRET}\n`);
+    expect(container.readinessProbe!.failureThreshold).toBe(5);
+    expect(objects.warnings).toEqual([]);
   });
 
   it('labels both objects with the job labels (kact.dev/run-id, managed-by kact), the job pod and the service', () => {

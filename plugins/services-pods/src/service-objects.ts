@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { V1Container, V1EnvVar, V1Pod, V1Probe, V1Secret, V1Service, V1ServicePort } from '@kubernetes/client-node';
-import { objectKey, type ServiceJob, type ServiceRequest } from '@kact/core';
-import { LABELS, labelValue, parseContainerOptions, podDeadlineSeconds, type ContainerOptions } from '@kact/kubernetes';
+import type { V1Container, V1EnvVar, V1Pod, V1Secret, V1Service, V1ServicePort } from '@kubernetes/client-node';
+import { objectKey, parseContainerOptions, type ContainerOptions, type ServiceJob, type ServiceRequest } from '@kact/core';
+import { LABELS, labelValue, podDeadlineSeconds, readinessProbe } from '@kact/kubernetes';
 
 /** Labels of the objects a service runs as (beside the job's own labels). */
 export const SERVICE_LABELS = {
@@ -169,20 +169,6 @@ export function buildServiceObjects(job: ServiceJob, request: ServiceRequest): S
 function portName(published: number, target: number): string {
   const full = `p${published}-${target}`;
   return full.length <= PORT_NAME_MAX ? full : `p${published}`;
-}
-
-/**
- * Docker's health check as a readiness probe: the pod counts as started once it passes (see
- * @kact/kubernetes pod-progress), and the Service sends traffic only to a ready pod.
- * `failureThreshold` carries Docker's retries plus the start period in probe periods.
- */
-function readinessProbe(health: NonNullable<ContainerOptions['health']>): V1Probe {
-  return {
-    exec: { command: ['/bin/sh', '-c', health.command] },
-    periodSeconds: health.intervalSeconds,
-    timeoutSeconds: health.timeoutSeconds,
-    failureThreshold: health.retries + Math.ceil(health.startPeriodSeconds / health.intervalSeconds),
-  };
 }
 
 function resourcesOf(options: ContainerOptions): Pick<V1Container, 'resources'> {

@@ -5,8 +5,8 @@ import { SIZES } from './workflows.js';
 /**
  * The `cli` scenario: kact's own start, as a person typing a command waits for it. Each command
  * is spawned as `node <kact bin> …` and timed from spawn to exit (process wall time). It needs
- * no cluster: `run --dry-run` composes kact's modules and loads the kubeconfig, but contacts no
- * API server.
+ * no cluster: `run --dry-run` composes kact's modules and plugins with stand-ins for the
+ * Kubernetes backend and the step strategy, reads no kubeconfig and contacts no API server.
  */
 export interface CliCommand {
   metric: Metric;
@@ -72,7 +72,7 @@ export function timeProcess(command: string, args: readonly string[]): Promise<{
 
 /**
  * One repetition of the `cli` scenario: each command once unmeasured (the files in the page
- * cache, as for a person's second command), then `spawns` rounds of every command in turn, so a
+ * cache and kact's code cache written, as for a person's second command), then `spawns` rounds of every command in turn, so a
  * burst of load on the machine spreads over all of them. Stops between spawns once `cancelled`
  * says so.
  */

@@ -62,8 +62,9 @@ describe.skipIf(!cluster)('kube-local: kube-proxy (ClusterIP Services)', () => {
     console.log(`web pod Ready behind ClusterIP ${clusterIP}:8080 after ${Math.round(performance.now() - t0)} ms`);
 
     const t1 = performance.now();
-    // No retry: a first connection refused or timed out would mean kube-proxy's rules are missing.
-    const script = `curl -fsS --max-time 5 http://${clusterIP}:8080/`;
+    // kube-proxy programs the Service's rule after the endpoint turns ready, asynchronously (on a
+    // loaded node, seconds later): retried for 15 s, then the rule is missing.
+    const script = `for i in $(seq 30); do curl -fsS --max-time 5 http://${clusterIP}:8080/ 2>/dev/null && exit 0; sleep 0.5; done; curl -fsS --max-time 5 http://${clusterIP}:8080/`;
     await core.createNamespacedPod({
       namespace,
       body: { metadata: { name: 'client' }, spec: podSpec({ automountServiceAccountToken: false, enableServiceLinks: false, restartPolicy: 'Never', containers: [{ name: 'client', image: RUNNER, command: ['bash', '-c', script] }] }) },

@@ -12,7 +12,7 @@ vi.mock('@kact/bench', async (importOriginal) => {
   return { ...bench, runBench: (options: BenchOptions) => bench.runBench({ ...options, ...(options.cli ? { cli: { ...options.cli, spawns: 1 } } : {}) }) };
 });
 
-const built = existsSync(resolve(import.meta.dirname, '../../dist/main.js'));
+const built = existsSync(resolve(import.meta.dirname, '../../dist/kact.cjs'));
 
 /** A kubeconfig whose API server refuses every connection: kact loads it, no cluster answers. */
 const DEAD_KUBECONFIG = `apiVersion: v1

@@ -62,7 +62,7 @@ async function openStrategies(names: string[], flags: BenchFlags): Promise<{ tar
 
 /**
  * The cli scenario's settings: this kact's bin, spawned on kact's examples/hello. `run --dry-run`
- * gets the bench's cluster flags (it loads the kubeconfig; it contacts no cluster).
+ * gets the bench's cluster flags as a user would type them (it reads no kubeconfig).
  */
 function cliSettings(flags: BenchFlags): CliStartSettings {
   if (!existsSync(join(EXAMPLE_REPO, '.github', 'workflows'))) {

@@ -18,7 +18,8 @@ import type { Backend } from '../composition.js';
 import { registerRun, runScope } from '../run-registry.js';
 import { collectBeforeRun } from './gc.js';
 import type { RunInputs } from '../run-inputs.js';
-import { planMayUseRuntime, startRunRuntime, type RuntimeFlags } from '../runtime/runtime-flags.js';
+import { planMayUseRuntime, type RuntimeFlags } from '../runtime/runtime-flags.js';
+import { startRunRuntime } from '../runtime/start-runtime.js';
 import type { RunRuntime } from '../runtime/run-runtime.js';
 
 export interface ExecuteFlags extends RuntimeFlags {
@@ -120,7 +121,21 @@ export async function executeRun(inputs: RunInputs, plan: Plan, flags: ExecuteFl
     await runtime?.close();
     stopListening();
     forget();
+    // Sockets the run closed finish closing first (their shutdown is one turn of the loop away).
+    if (flags.verbose) terminal.write(`kact: ${await new Promise<string>((r) => setTimeout(() => setImmediate(() => r(describeResources())), 100))}\n`);
   }
+}
+
+/**
+ * Peak memory, and what is still open once the run has closed everything: a socket or timer
+ * left here is a connection or watch the run leaked (stdio pipes and the terminal are kact's own).
+ */
+export function describeResources(): string {
+  const peak = Math.round(process.resourceUsage().maxRSS / 1024);
+  const open = new Map<string, number>();
+  for (const kind of process.getActiveResourcesInfo()) if (!/^(TTYWrap|PipeWrap)$/.test(kind)) open.set(kind, (open.get(kind) ?? 0) + 1);
+  const list = [...open].map(([kind, n]) => `${kind} ×${n}`).join(', ');
+  return `peak RSS ${peak} MiB; open at the end: ${list || 'nothing'}`;
 }
 
 /** Where the run's artifacts are on this machine: the one place a user looks for them after the run. */

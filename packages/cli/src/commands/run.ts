@@ -4,7 +4,7 @@ import { composeBackend, type Backend } from '../composition.js';
 import { readKactConfig } from '../config/kact-config.js';
 import { planInputs, readRunInputs, type CommonFlags } from '../run-inputs.js';
 import { checkRuntimeFlags } from '../runtime/runtime-flags.js';
-import { executeRun, type ExecuteFlags, type Terminal } from './execute-run.js';
+import type { ExecuteFlags, Terminal } from './execute-run.js';
 
 export interface RunFlags extends CommonFlags, ExecuteFlags {
   dryRun: boolean;
@@ -52,6 +52,7 @@ export async function runCommand(flags: RunFlags, terminal: Terminal): Promise<n
   checkRuntimeFlags(flags);
   // Modules and plugins are loaded and checked before anything else, also for --dry-run.
   const composed = await composeBackend({
+    dryRun: flags.dryRun,
     ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
     ...(flags.context ? { context: flags.context } : {}),
     ...(flags.namespace ? { namespace: flags.namespace } : {}),
@@ -68,7 +69,11 @@ export async function runCommand(flags: RunFlags, terminal: Terminal): Promise<n
     terminal.write(`no workflow in ${inputs.workflowsPath} is triggered by '${inputs.event}'\n`);
     return 0;
   }
-  if (!flags.dryRun) return executeRun(inputs, plan, flags, composed, terminal);
+  if (!flags.dryRun) {
+    // What runs jobs on the cluster (the Kubernetes client, the runtime services) loads only now.
+    const { executeRun } = await import('./execute-run.js');
+    return executeRun(inputs, plan, flags, composed, terminal);
+  }
   terminal.write(`${describePlan(inputs.event, plan, composed)}\n`);
   return 0;
 }

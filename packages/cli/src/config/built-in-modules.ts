@@ -6,16 +6,19 @@ import { envFromConfigMap } from '@kact/env-configmap';
 import { envInline } from '@kact/env-inline';
 import { filesOnEmptyDirs } from '@kact/files-emptydir';
 import { filesOnClaims, parseClaimSettings } from '@kact/files-pvc';
-import { secretsFromCluster } from '@kact/secrets-cluster';
 import { secretsPerJob } from '@kact/secrets-job';
-import { servicesAsPods } from '@kact/services-pods';
 import { servicesInPod } from '@kact/services-in-pod';
-import { execStrategy } from '@kact/strategy-exec';
-import { sidecarStrategy } from '@kact/strategy-sidecar';
 import type { KactConfig } from './kact-config.js';
 
+// The modules built on the Kubernetes client (the step strategies, secrets-cluster, services-pods)
+// are imported only when chosen, and the strategies only for a run: `kact run --dry-run` binds
+// stand-ins for them (dry-run-modules.ts) and so loads no Kubernetes client.
+
 /** Built-in step strategies by the name `--strategy` (or `strategy:`) takes. */
-export const BUILT_IN_STRATEGIES: Record<string, ContainerModule> = { exec: execStrategy, sidecar: sidecarStrategy };
+export const BUILT_IN_STRATEGIES: Record<string, () => Promise<ContainerModule>> = {
+  exec: async () => (await import('@kact/strategy-exec')).execStrategy,
+  sidecar: async () => (await import('@kact/strategy-sidecar')).sidecarStrategy,
+};
 
 /** What the command line says over the config file. */
 export interface ModuleFlags {
@@ -50,13 +53,15 @@ function located<T>(config: KactConfig, path: Array<string | number>, make: () =
  * a per-job Secret, emptyDirs, services in the pod) unless told otherwise. The step strategy is
  * chosen apart (it may come from a plugin).
  */
-export function builtInModules(config: KactConfig, flags: ModuleFlags): ContainerModule[] {
+export async function builtInModules(config: KactConfig, flags: ModuleFlags): Promise<ContainerModule[]> {
   const { secrets } = config;
+  const fromCluster = secrets.kind === 'cluster' ? (await import('@kact/secrets-cluster')).secretsFromCluster : undefined;
+  const asPods = config.services === 'pods' ? (await import('@kact/services-pods')).servicesAsPods : undefined;
   return [
     containerSelectionModule(config, flags),
     config.env === 'inline' ? envInline : envFromConfigMap,
-    secrets.kind === 'cluster' ? located(config, ['secrets', 'from'], () => secretsFromCluster(secrets.from)) : secretsPerJob,
+    fromCluster && secrets.kind === 'cluster' ? located(config, ['secrets', 'from'], () => fromCluster(secrets.from)) : secretsPerJob,
     config.files !== undefined || flags.toolCachePvc ? located(config, ['files'], () => filesOnClaims(parseClaimSettings(config.files, flags.toolCachePvc))) : filesOnEmptyDirs,
-    config.services === 'pods' ? servicesAsPods() : servicesInPod,
+    asPods ? asPods() : servicesInPod,
   ];
 }

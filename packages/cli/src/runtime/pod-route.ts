@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { InputError } from '@kact/model';
 import { isHttpStatus, messageOf, type KubeConnection } from '@kact/kubernetes';
+import { ROUTE_MODES, type RouteMode } from './runtime-flags.js';
 
 /** How job pods reach a port of this machine. */
 export interface PodRoute {
@@ -20,10 +21,6 @@ export interface RouteChoice {
   bindHost: string;
   open(port: number): Promise<PodRoute>;
 }
-
-/** `--runtime-route`: `node` when kact runs on a node of the cluster, `tunnel` through the API server, `auto` picks. */
-export const ROUTE_MODES = ['auto', 'node', 'tunnel'] as const;
-export type RouteMode = (typeof ROUTE_MODES)[number];
 
 export type TunnelOpener = (port: number) => Promise<PodRoute>;
 

@@ -1,9 +1,9 @@
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { InputError, type Job } from '@kact/model';
-import { openReverseTunnel, type KubeConnection } from '@kact/kubernetes';
-import { chooseRoute, ROUTE_MODES, type RouteMode } from './pod-route.js';
-import { RunRuntime } from './run-runtime.js';
+
+// `kact run --dry-run` checks these flags too: this module stays free of what serves a run (the
+// Kubernetes client, the runtime services), which start-runtime.ts loads.
 
 /** `kact run`'s flags for the run's artifact and cache services (act's names where act has one). */
 export interface RuntimeFlags {
@@ -35,24 +35,9 @@ export function parseSize(text: string, flag: string): number {
   return Math.floor(bytes);
 }
 
-/**
- * Starts the run's services where the flags say and the route pods take to them. With a tunnel,
- * the relay pod carries the run's labels, so `kact gc` collects it if kact dies.
- */
-export async function startRunRuntime(flags: RuntimeFlags, connection: KubeConnection, runId: string, signal: AbortSignal, log: (line: string) => void): Promise<RunRuntime> {
-  const route = await chooseRoute(flags.runtimeRoute as RouteMode, connection, async (port) => {
-    const tunnel = await openReverseTunnel(connection, { runId, target: { host: '127.0.0.1', port }, signal, warn: log });
-    return { url: new URL(tunnel.url), description: `reverse tunnel through pod ${tunnel.podName}`, close: () => tunnel.close() };
-  });
-  return RunRuntime.start(
-    {
-      artifactDir: resolve(flags.artifactServerPath ?? defaultArtifactDir()),
-      ...(flags.cacheServer ? { cacheDir: resolve(flags.cacheServerPath ?? defaultCacheDir()), cacheMaxBytes: parseSize(flags.cacheMaxSize, '--cache-max-size') } : {}),
-    },
-    route,
-    log,
-  );
-}
+/** `--runtime-route`: `node` when kact runs on a node of the cluster, `tunnel` through the API server, `auto` picks. */
+export const ROUTE_MODES = ['auto', 'node', 'tunnel'] as const;
+export type RouteMode = (typeof ROUTE_MODES)[number];
 
 /** Rejects bad runtime flags before anything runs (also for --dry-run). */
 export function checkRuntimeFlags(flags: RuntimeFlags): void {

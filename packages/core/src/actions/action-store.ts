@@ -3,6 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { InputError, loadAction, parseActionReference, type Action, type ActionReference, type SourceLocation } from '@kact/model';
 import { POD_PATHS } from '../backend/pod-paths.js';
+import { cloneProblem, escapesThroughLink, lexicallyInside } from './action-paths.js';
 import { cloneRef } from './git-clone.js';
 
 export interface ActionStoreOptions {
@@ -48,17 +49,25 @@ export class ActionStore {
     if (reference.kind === 'docker') throw InputError.at(`${uses} is an image, not an action folder`, location);
     if (reference.kind === 'local') {
       const localDir = resolve(this.options.repoRoot, reference.path);
+      if (!lexicallyInside(this.options.repoRoot, localDir)) throw InputError.at(`local action ${uses} points outside the repository`, location);
+      await this.refuseLinkOut(uses, this.options.repoRoot, localDir, 'the repository', location);
       const inRepo = relative(this.options.repoRoot, localDir);
-      if (inRepo.startsWith('..')) throw InputError.at(`local action ${uses} points outside the repository`, location);
       const podDir = inRepo === '' ? POD_PATHS.workspace : `${POD_PATHS.workspace}/${inRepo.split('\\').join('/')}`;
       return { uses, reference, localDir, podDir, action: await this.load(uses, localDir, location) };
     }
+    if (reference.path.split('/').some((part) => part === '..' || part === '.')) throw InputError.at(`action ${uses}: the folder in the repository must not contain '.' or '..'`, location);
     const root = await this.checkout(reference, location);
     const key = `${reference.owner}/${reference.repo}@${reference.ref}`;
     const podRoot = `${POD_PATHS.actions}/${key}`;
     const localDir = reference.path ? join(root, reference.path) : root;
+    await this.refuseLinkOut(uses, root, localDir, `${reference.owner}/${reference.repo}`, location);
     const podDir = reference.path ? `${podRoot}/${reference.path}` : podRoot;
     return { uses, reference, localDir, podDir, checkout: { localDir: root, podDir: podRoot }, action: await this.load(uses, localDir, location) };
+  }
+
+  private async refuseLinkOut(uses: string, root: string, dir: string, rootName: string, location?: SourceLocation): Promise<void> {
+    const link = await escapesThroughLink(root, dir);
+    if (link !== undefined) throw InputError.at(`action ${uses}: ${relative(root, link) || '.'} leads out of ${rootName} through a symbolic link, which kact does not follow`, location);
   }
 
   private async load(uses: string, dir: string, location?: SourceLocation): Promise<Action> {
@@ -77,13 +86,18 @@ export class ActionStore {
    * from the same base URL as actions and cached like them; `ref` defaults to the remote's HEAD.
    */
   repository(ownerRepo: string, ref: string, location?: SourceLocation): Promise<string> {
-    const [owner, repo] = ownerRepo.split('/');
-    if (!owner || !repo) return Promise.reject(InputError.at(`repository '${ownerRepo}' must be owner/name`, location));
+    const [owner, repo, ...rest] = ownerRepo.split('/');
+    if (!owner || !repo || rest.length) return Promise.reject(InputError.at(`repository ${JSON.stringify(ownerRepo)} must be owner/name`, location));
     return this.checkout({ owner, repo, ref: ref || 'HEAD' }, location);
   }
 
-  /** The clone of owner/repo@ref in the cache, fetched once even when asked for concurrently. */
+  /**
+   * The clone of owner/repo@ref in the cache, fetched once even when asked for concurrently.
+   * The three parts name a folder here and reach git's command line, so each is checked first.
+   */
   private checkout(ref: { owner: string; repo: string; ref: string }, location?: SourceLocation): Promise<string> {
+    const problem = cloneProblem(ref);
+    if (problem) return Promise.reject(InputError.at(problem, location));
     const key = `${ref.owner}/${ref.repo}@${ref.ref}`;
     let pending = this.pending.get(key);
     if (!pending) {
@@ -95,6 +109,8 @@ export class ActionStore {
 
   private async fetch(ref: { owner: string; repo: string; ref: string }, location?: SourceLocation): Promise<string> {
     const dir = join(this.options.cacheDir, ref.owner, `${ref.repo}@${ref.ref}`);
+    // checkout() refused every way out; this stays in case a rule there is ever loosened.
+    if (!lexicallyInside(this.options.cacheDir, dir)) throw InputError.at(`action ${ref.owner}/${ref.repo}@${ref.ref} would be cached outside ${this.options.cacheDir}`, location);
     if (await exists(dir)) return dir;
     const uses = `${ref.owner}/${ref.repo}@${ref.ref}`;
     if (this.options.offline) {

@@ -18,7 +18,9 @@ export async function cloneRef(url: string, ref: string, dir: string): Promise<v
   await mkdir(dirname(dir), { recursive: true });
   try {
     await git(['init', '-q', tmp]);
-    await git(['fetch', '-q', '--depth', '1', url, ref], tmp);
+    // `--`: whatever the url and ref hold, git reads them as a repository and a refspec, never
+    // as options (`--upload-pack=…` would run a command here, on the host).
+    await git(['fetch', '-q', '--depth', '1', '--', url, ref], tmp);
     await git(['checkout', '-q', '--detach', 'FETCH_HEAD'], tmp);
     await rm(dir, { recursive: true, force: true });
     await rename(tmp, dir);

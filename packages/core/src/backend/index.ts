@@ -8,3 +8,5 @@ export type { SecretProvider } from './secret-provider.js';
 export type { FileSharing, SharedPath, VolumeJob } from './file-sharing.js';
 export type { ServiceJob, ServiceNetworking, ServicesStarted } from './service-networking.js';
 export { PLUGIN_CONTRACT_VERSION, SINGLE_BINDING_TOKENS, TOKENS } from './tokens.js';
+export { apiStatusMessage } from './api-status.js';
+export { dockerMemoryToQuantity, durationSeconds, HEALTH_CMD_ENV, optionsWithoutSecrets, parseContainerOptions, splitOptionWords, type ContainerOptions, type HealthCheck, type OptionsWithoutSecrets } from './docker-options.js';

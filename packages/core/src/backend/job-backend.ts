@@ -20,7 +20,10 @@ export interface ContainerRequest {
    * container alive until the job ends, whatever the image.
    */
   keepAlive: boolean;
-  /** `docker run` options kact honours (`--user`, `--workdir`, `--env`, `--memory`, `--cpus`, …); others are reported. */
+  /**
+   * `docker run` options kact honours (`--user`, `--workdir`, `--env`, `--memory`, `--cpus`, …); others
+   * are reported. Holds no secret: the interpreter moves those into `secretEnv` (optionsWithoutSecrets).
+   */
   options?: string;
   /**
    * A container steps run in beside the main one (the sidecar strategy's step slots): it gets the

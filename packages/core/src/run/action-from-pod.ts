@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadAction, type ActionReference, type SourceLocation } from '@kact/model';
+import { ACTION_FILE_NAMES, loadAction, type ActionReference, type SourceLocation } from '@kact/model';
 import { POD_PATHS } from '../backend/pod-paths.js';
 import type { ResolvedAction } from '../actions/action-store.js';
 import type { JobEnvironment } from './job-environment.js';
@@ -29,9 +29,12 @@ export async function localActionFromPod(
   );
   if (result.exitCode !== 0) return undefined;
   const newline = out.indexOf('\n');
+  // The name becomes a path on this machine, and what prints it runs in the pod, where steps are root.
+  const name = out.slice(0, newline);
+  if (!(ACTION_FILE_NAMES as readonly string[]).includes(name)) return undefined;
   const dir = await mkdtemp(join(tmpdir(), 'kact-action-'));
   try {
-    await writeFile(join(dir, out.slice(0, newline)), out.slice(newline + 1));
+    await writeFile(join(dir, name), out.slice(newline + 1));
     const action = await loadAction(dir, { repoRoot: job.options.repoRoot, usedAt: location });
     return { uses, reference, localDir: dir, podDir, action };
   } finally {

@@ -6,6 +6,7 @@ import type { ActionInputs } from './action-inputs.js';
 import { inputEnvName } from './action-inputs.js';
 import type { JobEnvironment } from './job-environment.js';
 import { runsPreStage } from './local-action-pre.js';
+import { refuseNulBytes } from './nul-bytes.js';
 import { outcomeOf } from './run-script-step.js';
 import type { StepInvocation, StepOutcome } from './run-steps.js';
 import { runStepProcess } from './step-process.js';
@@ -61,6 +62,7 @@ async function runImage(job: JobEnvironment, invocation: StepInvocation, image: 
 /** `uses: docker://image` with optional `with: { entrypoint, args }`. */
 export function runDockerImage(job: JobEnvironment, step: UsesStep, image: string, contexts: Contexts, invocation: StepInvocation): Promise<StepOutcome> {
   const given = evaluateStrings(step.with, contexts, invocation.evaluation);
+  refuseNulBytes({ inputs: given }, step.location);
   const env = { ...invocation.env, ...Object.fromEntries(Object.entries(given).map(([k, v]) => [inputEnvName(k), v])) };
   return runImage(job, invocation, image, given.entrypoint || undefined, splitArgs(given.args ?? ''), env);
 }

@@ -65,6 +65,23 @@ describe('secretEnvThroughSecret', () => {
     expect(request.main.env.C_SECRET).toBe('pre-s3cret-value');
   });
 
+  it('moves secret --env values and a secret health command of the options into the job Secret, and tells what it had to drop', () => {
+    const withOptions: JobPodRequest = {
+      ...request,
+      main: { ...request.main, options: '--cpus 2 -e OPT_SECRET=s3cret-value -e C_SECRET=overridden-by-env -e OPT_PLAIN=y --hostname s3cret-value' },
+      services: [{ ...request.services[0]!, container: { ...request.services[0]!.container, options: '--health-cmd "pg_isready --password=s3cret-value" --health-retries 9' } }],
+    };
+    const warnings: string[] = [];
+    const moved = secretEnvThroughSecret(withOptions, (v) => masker.mask(v) !== v, (w) => warnings.push(w));
+    expect(moved.main.options).toBe('--cpus 2 -e C_SECRET=overridden-by-env -e OPT_PLAIN=y');
+    expect(moved.main.secretEnv).toEqual({ OPT_SECRET: 'kact.env.job.OPT_SECRET', C_SECRET: 'kact.env.job.C_SECRET' });
+    const db = moved.services[0]!.container;
+    expect(db.options).toBe(`--health-cmd 'eval "$KACT_HEALTH_CMD"' --health-retries 9`);
+    expect(db.secretEnv).toEqual({ KACT_HEALTH_CMD: 'kact.health.svc-db', POSTGRES_PASSWORD: 'kact.env.svc-db.POSTGRES_PASSWORD' });
+    expect(moved.secrets).toMatchObject({ 'kact.env.job.OPT_SECRET': 's3cret-value', 'kact.env.job.C_SECRET': 'pre-s3cret-value', 'kact.health.svc-db': 'pg_isready --password=s3cret-value' });
+    expect(warnings).toEqual(['job: option --hostname holds a secret, which cannot reach the container from a Secret there; ignored']);
+  });
+
   it('leaves a request without secret env as it is', () => {
     expect(secretEnvThroughSecret(request, () => false)).toBe(request);
   });

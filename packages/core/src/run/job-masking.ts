@@ -1,3 +1,4 @@
+import { HEALTH_CMD_ENV, optionsWithoutSecrets } from '../backend/docker-options.js';
 import type { JobPodRequest, ContainerRequest } from '../backend/job-backend.js';
 import { maskAnnotation } from '../output/annotations.js';
 import type { Masker } from '../output/secret-masker.js';
@@ -47,31 +48,47 @@ export function maskJobEvents(events: RunEvents, masker: Masker): RunEvents {
 }
 
 /**
- * Moves env values that hold a secret out of a job pod request's static env into the job's
- * Secret. `container.env` and `services.<id>.env` are evaluated with the `secrets` context
- * (`POSTGRES_PASSWORD: ${{ secrets.DB }}`), and the EnvProvider delivers static env through a
- * ConfigMap or inline in the pod spec; such a variable instead becomes a `secretEnv` reference to
- * a key of the job's Secret, named `kact.env.<container>.<variable>` (never a secret's own name:
- * those are identifiers, without dots).
+ * Moves what holds a secret out of a job pod request's static env and container options into
+ * the job's Secret. `container.env` and `services.<id>.env` are evaluated with the `secrets`
+ * context (`POSTGRES_PASSWORD: ${{ secrets.DB }}`), both `options` with variables, inputs and
+ * matrix values that may hold a secret's value; the EnvProvider delivers static env through a
+ * ConfigMap or inline in the pod spec, and the backend writes what the options say into the pod
+ * spec. Such a variable instead becomes a `secretEnv` reference to a key of the job's Secret,
+ * named `kact.env.<container>.<variable>`, and such a health command is read from HEALTH_CMD_ENV,
+ * under `kact.health.<container>` (never a secret's own name: those are identifiers, without
+ * dots). `warn` hears of options dropped because no Secret can carry their value
+ * (optionsWithoutSecrets).
  */
-export function secretEnvThroughSecret(request: JobPodRequest, holdsSecret: (value: string) => boolean): JobPodRequest {
+export function secretEnvThroughSecret(request: JobPodRequest, holdsSecret: (value: string) => boolean, warn: (message: string) => void = () => undefined): JobPodRequest {
   const secrets = { ...request.secrets };
   let movedAny = false;
   const move = (container: ContainerRequest): ContainerRequest => {
     const env: Record<string, string> = {};
     const secretEnv: Record<string, string> = { ...container.secretEnv };
-    let moved = false;
+    const fromSecret = (name: string, key: string, value: string) => {
+      secrets[key] = value;
+      secretEnv[name] = key;
+    };
+    // Options first: env: and secretEnv win over an option's --env, so those names never come from it.
+    const options = optionsWithoutSecrets(container.options, holdsSecret, (name) => name in container.env || name in secretEnv);
+    for (const [name, value] of Object.entries(options?.env ?? {})) fromSecret(name, `kact.env.${container.name}.${name}`, value);
+    if (options?.healthCommand !== undefined) fromSecret(HEALTH_CMD_ENV, `kact.health.${container.name}`, options.healthCommand);
+    for (const warning of options?.warnings ?? []) warn(`${container.name}: ${warning}`);
+    let moved = options !== undefined;
     for (const [name, value] of Object.entries(container.env)) {
       if (!holdsSecret(value)) {
         env[name] = value;
         continue;
       }
-      const key = `kact.env.${container.name}.${name}`;
-      secrets[key] = value;
-      secretEnv[name] = key;
-      moved = movedAny = true;
+      fromSecret(name, `kact.env.${container.name}.${name}`, value);
+      moved = true;
     }
-    return moved ? { ...container, env, secretEnv } : container;
+    if (!moved) return container;
+    movedAny = true;
+    const routed: ContainerRequest = { ...container, env, secretEnv };
+    if (options?.options) routed.options = options.options;
+    else if (options) delete routed.options;
+    return routed;
   };
   const main = move(request.main);
   const services = request.services.map((s) => {

@@ -3,6 +3,7 @@ import { parseActionReference, type ContainerSpec, type Step, type StepsJob } fr
 import type { ContainerRequest, JobPodRequest, ServiceRequest } from '../backend/job-backend.js';
 import type { PodPlacement } from '../backend/pod-shapes.js';
 import { isCheckout } from './checkout.js';
+import { refuseNulBytes } from './nul-bytes.js';
 import { evaluateStrings } from './step-values.js';
 
 const asPort = (text: string | undefined) => {
@@ -90,6 +91,7 @@ export function jobPodRequest(args: {
 }): JobPodRequest {
   const { job, contexts, evaluation } = args;
   const container = containerSpec(job.container, contexts, evaluation);
+  refuseNulBytes({ env: container?.env }, job.location);
   const main: ContainerRequest = {
     name: container ? 'job' : 'runner',
     image: container?.image ?? args.image,
@@ -101,6 +103,7 @@ export function jobPodRequest(args: {
   const services: ServiceRequest[] = Object.entries(job.services).flatMap(([id, raw]) => {
     const spec = containerSpec(raw, contexts, evaluation);
     if (!spec) return [];
+    refuseNulBytes({ env: spec.env }, job.location);
     return {
       id,
       ports: spec.ports,

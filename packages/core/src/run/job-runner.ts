@@ -135,7 +135,7 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
   // The key's hash keeps names apart when two reusable-workflow calls run jobs of the same id.
   const name = `${dnsLabel(`kact-${options.runId}-${job.id}`, 50)}-${createHash('sha256').update(ref.key).digest('hex').slice(0, 6)}`;
   try {
-    // Container and service env holding a secret goes through the job's Secret, not the ConfigMap.
+    // Container and service env and options holding a secret go through the job's Secret, not the ConfigMap or the pod spec.
     const podRequest = jobPodRequest({
       runId: options.runId,
       name,
@@ -149,7 +149,11 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
       ...(leg.leg.runsOn?.placement ? { placement: leg.leg.runsOn.placement } : {}),
       timeoutMs,
     });
-    const request = secretEnvThroughSecret(podRequest, (value) => masker.mask(value) !== value);
+    const request = secretEnvThroughSecret(
+      podRequest,
+      (value) => masker.mask(value) !== value,
+      (warning) => deps.events.jobInfo?.(ref, `warning: ${masker.mask(warning)}`),
+    );
     const prepared = deps.strategy.preparePod?.(request, { steps: job.steps.length }) ?? request;
     deps.events.jobInfo?.(ref, `starting pod ${name} (${request.main.image}${request.services.length ? ` + ${request.services.map((s) => s.id).join(', ')}` : ''})`);
     pod = await deps.backend.startJob(prepared, jobCancellation.signal);

@@ -3,6 +3,7 @@ import type { RunStep } from '@kact/model';
 import { POD_PATHS } from '../backend/pod-paths.js';
 import type { JobEnvironment, StepScope } from './job-environment.js';
 import type { StepInvocation, StepOutcome } from './run-steps.js';
+import { refuseNulBytes } from './nul-bytes.js';
 import { shellCommand } from './shells.js';
 import { runStepProcess, type ProcessOutcome } from './step-process.js';
 
@@ -31,6 +32,8 @@ export async function runScriptStep(job: JobEnvironment, step: RunStep, scope: S
   const shellName = step.shell ?? scope.defaults.run?.shell;
   const workingDirectory = step.workingDirectory ?? scope.defaults.run?.workingDirectory;
   const shell = shellCommand(shellName && interpolate(shellName, contexts, invocation.evaluation), job.state.hasBash, step.location);
+  const directory = inWorkspace(workingDirectory && interpolate(workingDirectory, contexts, invocation.evaluation));
+  refuseNulBytes({ env: invocation.env, workingDirectory: directory }, step.location);
   const process = await runStepProcess(
     job,
     invocation.ref,
@@ -40,7 +43,7 @@ export async function runScriptStep(job: JobEnvironment, step: RunStep, scope: S
       command: shell.command,
       script: { content: script, extension: shell.extension },
       env: invocation.env,
-      workingDirectory: inWorkspace(workingDirectory && interpolate(workingDirectory, contexts, invocation.evaluation)),
+      workingDirectory: directory,
       ...(invocation.timeoutMs ? { timeoutMs: invocation.timeoutMs } : {}),
     },
     invocation.signal,

@@ -1,6 +1,7 @@
 import { evaluateCondition, evaluateTemplate, toRunnerString, type EvaluationOptions } from '@kact/expressions';
 import { formatDiagnostic, isInputError, type Step } from '@kact/model';
 import type { JobEnvironment, StepScope } from './job-environment.js';
+import { apiStatusMessage } from '../backend/api-status.js';
 import { isInfrastructureError } from '../backend/step-strategy.js';
 import type { Annotation, Conclusion, StepResult } from './results.js';
 import type { StepRef } from './run-events.js';
@@ -33,29 +34,10 @@ export interface StepInvocation {
 
 export function describeError(err: unknown): string {
   if (isInputError(err)) return err.diagnostics.map(formatDiagnostic).join('; ');
-  return apiStatusMessage(err) ?? (err instanceof Error ? err.message : String(err));
-}
-
-/**
- * The API server's own words for an error a Kubernetes client threw (its Status `message`),
- * instead of the client's dump of headers and body; a refusal names what the user must grant.
- */
-function apiStatusMessage(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const { code, body } = err as { code?: unknown; body?: unknown };
-  if (typeof code !== 'number' || body === undefined) return undefined;
-  let status: unknown = body;
-  if (typeof body === 'string') {
-    try {
-      status = JSON.parse(body);
-    } catch {
-      return undefined;
-    }
-  }
-  const message = (status as { message?: unknown } | null)?.message;
-  if (typeof message !== 'string' || !message) return undefined;
-  const hint = code === 403 ? ': the account kact runs as lacks this right (docs/rbac/ has the Role each strategy needs)' : '';
-  return `${message} (HTTP ${code})${hint}`;
+  const status = apiStatusMessage(err);
+  if (status === undefined) return err instanceof Error ? err.message : String(err);
+  // A refusal names what the user must grant.
+  return (err as { code?: unknown }).code === 403 ? `${status}: the account kact runs as lacks this right (docs/rbac/ has the Role each strategy needs)` : status;
 }
 
 /** Runs the steps of a job or composite action in order, recording each in the scope. */

@@ -10,6 +10,7 @@ import { runDockerAction, runDockerImage } from './docker-action.js';
 import type { JobEnvironment, StepScope } from './job-environment.js';
 import { warnLocalPre } from './local-action-pre.js';
 import { runNodeAction } from './node-action.js';
+import { refuseNulBytes } from './nul-bytes.js';
 import type { StepInvocation, StepOutcome } from './run-steps.js';
 
 /** Env the runner sets for an action's process: where it is and which it is. */
@@ -35,6 +36,7 @@ export async function ensureInPod(job: JobEnvironment, resolved: ResolvedAction)
 export async function runUsesStep(job: JobEnvironment, step: UsesStep, scope: StepScope, invocation: StepInvocation): Promise<StepOutcome> {
   const contexts = job.state.stepContexts(invocation.env, scope);
   const reference = parseActionReference(step.uses, step.location);
+  refuseNulBytes({ env: invocation.env }, step.location);
   if (reference.kind === 'docker') return runDockerImage(job, step, reference.image, contexts, invocation);
   if (isOwnCheckout(reference, step, contexts, invocation.evaluation)) return runCheckout(job, invocation);
   if (isCheckout(reference)) return runCheckoutOther(job, step, contexts, invocation);
@@ -48,6 +50,7 @@ export async function runUsesStep(job: JobEnvironment, step: UsesStep, scope: St
   }
   await ensureInPod(job, resolved);
   const inputs = actionInputs(resolved.action, step.with, contexts, invocation.evaluation);
+  refuseNulBytes({ inputs: inputs.values }, step.location);
   for (const warning of inputs.warnings) job.events.jobInfo?.(job.job, `${invocation.ref.name}: warning: ${warning}`);
   const warnings = warnLocalPre(job, invocation.ref, step.uses, resolved.reference, resolved.action);
   const outcome = await runAction(job, resolved, inputs, contexts, scope, invocation);

@@ -4,7 +4,7 @@ import { isHttpStatus, messageOf } from '../connection.js';
 import { DEFAULT_TOOLS_IMAGE } from '../kubernetes-job-backend.js';
 import { waitForPodRunning } from '../pod-watch.js';
 import { openPortForward } from './port-forward.js';
-import { buildRelayPod, RELAY_CONTAINER } from './relay-pod.js';
+import { buildRelayPod, RELAY_CONTAINER, RELAY_DEADLINE_SECONDS } from './relay-pod.js';
 import { TunnelPool, type TunnelStats, type TunnelTarget } from './tunnel-pool.js';
 
 export interface ReverseTunnelOptions {
@@ -32,6 +32,12 @@ export interface ReverseTunnelOptions {
   connectionWaitMs?: number;
   /** Websocket ping and keepalive period of back connections (default 10 s). */
   heartbeatMs?: number;
+  /**
+   * How long the relay pod may run at most (`activeDeadlineSeconds`), so a relay whose kact was
+   * killed does not run forever: longer than the run it serves may take, since the tunnel ends
+   * with it. Default RELAY_DEADLINE_SECONDS (a day).
+   */
+  deadlineSeconds?: number;
   /** Trouble that does not end the tunnel: the port-forward failing for a while, and recovering. */
   warn?: (message: string) => void;
 }
@@ -82,6 +88,8 @@ export async function openReverseTunnel(connection: KubeConnection, options: Rev
   const heartbeatMs = options.heartbeatMs ?? 10_000;
   const warn = options.warn ?? (() => undefined);
   const signal = options.signal ?? new AbortController().signal;
+  const deadlineSeconds = options.deadlineSeconds ?? RELAY_DEADLINE_SECONDS;
+  if (!Number.isInteger(deadlineSeconds) || deadlineSeconds <= 0) throw new ReverseTunnelError(`the relay pod's deadline must be a positive whole number of seconds, got ${deadlineSeconds}`);
   const body = buildRelayPod({
     name,
     namespace,
@@ -93,6 +101,7 @@ export async function openReverseTunnel(connection: KubeConnection, options: Rev
     healthPort: HEALTH_PORT,
     waitMs: options.connectionWaitMs ?? 10_000,
     idleMs: heartbeatMs * 3,
+    deadlineSeconds,
   });
   const what = `reverse tunnel relay pod ${name} (image ${image})`;
   const ref = { name, namespace };

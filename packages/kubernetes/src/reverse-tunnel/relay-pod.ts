@@ -25,7 +25,17 @@ export interface RelayPodSettings {
   waitMs: number;
   /** A back connection kact sent nothing on for this long is dropped. */
   idleMs: number;
+  /** `activeDeadlineSeconds`: when the kubelet ends the relay, should kact die without deleting it. */
+  deadlineSeconds: number;
 }
+
+/**
+ * The relay's deadline when the caller sets none: a day. The relay serves a whole run, and a
+ * running pod's deadline can be lowered but never raised, so it has to cover the longest run kact
+ * is used for, not the longest job (a run of two stages of 4-hour jobs outlives one job's 6 h
+ * deadline); a run that may outlast a day passes its own (ReverseTunnelOptions.deadlineSeconds).
+ */
+export const RELAY_DEADLINE_SECONDS = 24 * 3600;
 
 /**
  * The relay pod: one container running RELAY_SCRIPT with node. Labelled like a job pod (the run's
@@ -46,6 +56,8 @@ export function buildRelayPod(settings: RelayPodSettings): V1Pod {
     spec: {
       // An OOM kill or a crash restarts the relay in place (same pod IP); kact's pool reconnects.
       restartPolicy: 'Always',
+      // A relay left by a killed kact ends here; kact's own close (or `kact gc`) deletes it long before.
+      activeDeadlineSeconds: settings.deadlineSeconds,
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       terminationGracePeriodSeconds: 0,

@@ -3,9 +3,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, request as httpRequest, type Server as HttpServer } from 'node:http';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { V1Pod } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { KubeConnection } from '../connection.js';
 import { LABELS } from '../pod-builder.js';
 import { controlFrame, dataFrame, FrameReader } from './frames.js';
+import { openReverseTunnel, ReverseTunnelError } from './open-reverse-tunnel.js';
 import { buildRelayPod } from './relay-pod.js';
 import { FRAME, RELAY_SCRIPT } from './relay-script.js';
 import { TunnelPool } from './tunnel-pool.js';
@@ -22,6 +25,7 @@ describe('the relay pod', () => {
     healthPort: 8082,
     waitMs: 10_000,
     idleMs: 30_000,
+    deadlineSeconds: 7200,
   });
 
   it('carries the labels kact gc collects by, and no `$` in its command, which Kubernetes would expand', () => {
@@ -37,6 +41,38 @@ describe('the relay pod', () => {
     const container = spec.containers[0]!;
     expect(container.resources).toEqual({ requests: { cpu: '10m', memory: '48Mi' }, limits: { cpu: '1', memory: '128Mi' } });
     expect(container.readinessProbe?.tcpSocket?.port).toBe(8082);
+  });
+
+  it('ends at its deadline, as a job pod does, should kact die without deleting it', () => {
+    expect(pod.spec!.activeDeadlineSeconds).toBe(7200);
+  });
+});
+
+describe('openReverseTunnel', () => {
+  /** The pod it asks the API server for; the create is refused, so nothing else runs. */
+  async function relayAskedFor(deadlineSeconds?: number): Promise<V1Pod | undefined> {
+    let asked: V1Pod | undefined;
+    const connection = {
+      namespace: 'ci',
+      core: {
+        createNamespacedPod: async ({ body }: { body: V1Pod }) => {
+          asked = body;
+          throw new Error('refused by the test');
+        },
+      },
+    } as unknown as KubeConnection;
+    const opening = openReverseTunnel(connection, { runId: 'r1', target: { host: '127.0.0.1', port: 1 }, ...(deadlineSeconds !== undefined ? { deadlineSeconds } : {}) });
+    await expect(opening).rejects.toThrow(ReverseTunnelError);
+    return asked;
+  }
+
+  it('gives the relay pod a day when the caller sets no deadline, and the caller’s own otherwise', async () => {
+    expect((await relayAskedFor())?.spec?.activeDeadlineSeconds).toBe(86_400);
+    expect((await relayAskedFor(3 * 3600))?.spec?.activeDeadlineSeconds).toBe(10_800);
+  });
+
+  it('refuses a deadline that is not a positive whole number of seconds before creating anything', async () => {
+    for (const bad of [0, -5, 1.5, Number.NaN]) expect(await relayAskedFor(bad)).toBeUndefined();
   });
 });
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { putBlob, stageBlock } from '../blob-endpoint.js';
 import { ArtifactStore } from './artifact-store.js';
 
 const JOB_1 = { runBackendId: 'run-1', jobBackendId: 'job-1' };
@@ -23,12 +24,14 @@ afterEach(async () => {
 });
 
 const body = (text: string) => Readable.from([Buffer.from(text)]);
+/** What the blob endpoint does with an upload URL's body. */
+const put = async (run: string, id: number, text: string) => putBlob(await store.blobUpload(run, id), body(text));
 const digestOf = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
 
 /** An artifact the way the client makes one: create, upload the blob, finalize. */
 async function upload(scope: typeof JOB_1, name: string, content: string) {
   const record = await store.create(scope, { name });
-  await store.putBlob(scope.runBackendId, record.id, body(content));
+  await put(scope.runBackendId, record.id, content);
   return store.finalize(scope, name, { size: content.length, digest: digestOf(content) });
 }
 
@@ -46,7 +49,7 @@ describe('ArtifactStore', () => {
 
   it('shows an artifact only once it is finalized, then as <root>/<run>/<name>.zip', async () => {
     const record = await store.create(JOB_1, { name: 'dist' });
-    await store.putBlob('run-1', record.id, body('zip bytes'));
+    await put('run-1', record.id, 'zip bytes');
     expect(await store.list('run-1')).toEqual([]);
     expect(await readdir(join(root, 'run-1'))).toEqual(['.kact-artifacts']);
 
@@ -60,7 +63,7 @@ describe('ArtifactStore', () => {
 
   it('refuses to finalize a blob whose size or digest differs from what the client sent, and keeps it hidden', async () => {
     const record = await store.create(JOB_1, { name: 'dist' });
-    await store.putBlob('run-1', record.id, body('truncated'));
+    await put('run-1', record.id, 'truncated');
     await expect(store.finalize(JOB_1, 'dist', { size: 100 })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('uploaded 100 bytes but 9 arrived') });
     await expect(store.finalize(JOB_1, 'dist', { digest: digestOf('something else') })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('digest') });
     await expect(store.finalize(JOB_1, 'other', {})).rejects.toMatchObject({ status: 404 });
@@ -83,13 +86,13 @@ describe('ArtifactStore', () => {
 
   it("lets a job start its own unfinished upload over, but not take another job's", async () => {
     const first = await store.create(JOB_1, { name: 'dist' });
-    await store.putBlob('run-1', first.id, body('half'));
+    await put('run-1', first.id, 'half');
     await expect(store.create(JOB_2, { name: 'dist' })).rejects.toMatchObject({ status: 409 });
 
     const again = await store.create(JOB_1, { name: 'dist' });
     expect(again.id).toBeGreaterThan(first.id);
     // The first upload's URL no longer takes blocks.
-    await expect(store.putBlob('run-1', first.id, body('late'))).rejects.toMatchObject({ status: 404 });
+    await expect(put('run-1', first.id, 'late')).rejects.toMatchObject({ status: 404 });
   });
 
   it('never gives a deleted artifact id again, so an old download URL cannot serve a newer artifact', async () => {
@@ -114,7 +117,7 @@ describe('ArtifactStore', () => {
   it('discards the unfinished uploads of a run, and nothing else', async () => {
     await upload(JOB_1, 'done', 'x');
     const pending = await store.create(JOB_2, { name: 'crashed' });
-    await store.stageBlock('run-1', pending.id, 'YmxvY2s=', body('partial'));
+    await stageBlock(await store.blobUpload('run-1', pending.id), 'YmxvY2s=', body('partial'));
     expect(await store.discardIncomplete('run-1')).toBe(1);
     expect(await readdir(join(root, 'run-1', '.kact-artifacts', 'uploads'))).toEqual([]);
     expect((await store.list('run-1')).map((r) => r.name)).toEqual(['done']);

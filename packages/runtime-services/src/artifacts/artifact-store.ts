@@ -1,9 +1,9 @@
-import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { BlobUpload } from '../blob-endpoint.js';
+import { ByteBudget, isNotFound, readJsonFile, writeJsonAtomic, type WrittenFile } from '../file-io.js';
 import { HttpError } from '../http-kit.js';
 import { artifactFileName, BOOKKEEPING_DIR, validateArtifactName, validateRunFolderName } from './artifact-names.js';
-import { ByteBudget, isNotFound, readJsonFile, streamToFile, tempPathFor, writeJsonAtomic, type WrittenFile } from './file-io.js';
 import { KeyedLock } from './keyed-lock.js';
 
 export interface ArtifactStoreOptions {
@@ -41,9 +41,6 @@ export interface ArtifactRecord {
 }
 
 const DEFAULT_MAX_ARTIFACT_BYTES = 10 * 1024 ** 3;
-/** Azure's own limits for block ids and a block list, which the blob SDK keeps to. */
-const MAX_BLOCK_ID_LENGTH = 128;
-export const MAX_BLOCKS = 50_000;
 
 /**
  * Artifacts on the local file system. A finalized artifact is `<root>/<run>/<fileName>`, where
@@ -116,49 +113,23 @@ export class ArtifactStore {
     });
   }
 
-  /** Keeps one block of an upload (Azure's Put Block); a block staged again replaces the first. */
-  async stageBlock(runBackendId: string, id: number, blockId: string, body: AsyncIterable<Buffer>): Promise<WrittenFile> {
+  /**
+   * Where the blob endpoint writes an upload's blocks and blob: `uploads/<id>/` of an artifact that
+   * is not finalized (404 once it was finalized, deleted or created again), its size and digest in
+   * `blob.json` beside the blob for FinalizeArtifact to check.
+   */
+  async blobUpload(runBackendId: string, id: number): Promise<BlobUpload> {
     const upload = await this.uploadInProgress(runBackendId, id);
-    const blocks = join(upload, 'blocks');
-    const budget = this.budgetFor(runBackendId, id);
-    return missingMeansGone(async () => {
-      await mkdir(blocks, { recursive: true });
-      const target = join(blocks, blockFileName(blockId));
-      const temp = tempPathFor(target);
-      const written = await streamToFile(body, temp, budget);
-      const replaced = await stat(target).then((s) => s.size, () => 0);
-      await rename(temp, target);
-      budget.give(replaced);
-      return written;
-    });
-  }
-
-  /** Joins staged blocks, in the order given, into the upload's blob (Azure's Put Block List). */
-  async commitBlocks(runBackendId: string, id: number, blockIds: string[]): Promise<WrittenFile> {
-    const upload = await this.uploadInProgress(runBackendId, id);
-    if (blockIds.length > MAX_BLOCKS) throw new HttpError(400, `a block list has at most ${MAX_BLOCKS} blocks`);
-    const blocks = blockIds.map((blockId) => join(upload, 'blocks', blockFileName(blockId)));
-    for (const [index, path] of blocks.entries()) {
-      if (!(await stat(path).then((s) => s.isFile(), () => false))) throw new HttpError(400, `block ${blockIds[index]} of the block list was never staged`);
-    }
-    async function* concatenated(): AsyncGenerator<Buffer> {
-      for (const path of blocks) yield* createReadStream(path) as AsyncIterable<Buffer>;
-    }
-    const written = await this.replaceBlob(upload, concatenated(), new ByteBudget(this.maxArtifactBytes));
-    await rm(join(upload, 'blocks'), { recursive: true, force: true });
-    this.budgetFor(runBackendId, id).reset(written.size);
-    return written;
-  }
-
-  /** Takes the whole blob in one request (Azure's Put Blob); staged blocks are dropped, as Azure does. */
-  async putBlob(runBackendId: string, id: number, body: AsyncIterable<Buffer>): Promise<WrittenFile> {
-    const upload = await this.uploadInProgress(runBackendId, id);
-    const budget = this.budgetFor(runBackendId, id);
-    await rm(join(upload, 'blocks'), { recursive: true, force: true });
-    budget.reset(0);
-    const written = await this.replaceBlob(upload, body, budget);
-    budget.reset(written.size);
-    return written;
+    const description = join(upload, 'blob.json');
+    return {
+      blobPath: join(upload, 'blob'),
+      blockDir: join(upload, 'blocks'),
+      budget: this.budgetFor(runBackendId, id),
+      // The blob and its size/digest are two files: the old description goes first, so
+      // FinalizeArtifact never pairs a new blob with an old digest.
+      beforeReplace: () => rm(description, { force: true }),
+      onComplete: (blob) => writeJsonAtomic(description, blob),
+    };
   }
 
   /**
@@ -218,20 +189,6 @@ export class ArtifactStore {
       const pending = (await this.records(runBackendId)).filter((r) => !r.finalized);
       for (const record of pending) await this.discard(record);
       return pending.length;
-    });
-  }
-
-  private async replaceBlob(upload: string, body: AsyncIterable<Buffer>, budget: ByteBudget): Promise<WrittenFile> {
-    return missingMeansGone(async () => {
-      const blob = join(upload, 'blob');
-      const temp = tempPathFor(blob);
-      const written = await streamToFile(body, temp, budget);
-      // The blob and its size/digest are two files: drop the old description first, so
-      // FinalizeArtifact never pairs a new blob with an old digest.
-      await rm(join(upload, 'blob.json'), { force: true });
-      await rename(temp, blob);
-      await writeJsonAtomic(join(upload, 'blob.json'), written);
-      return written;
     });
   }
 
@@ -299,20 +256,4 @@ export class ArtifactStore {
 
 function budgetKey(run: string, id: number): string {
   return `${run}/${id}`;
-}
-
-/** Block ids are base64 (with `/` and `+`); hex makes them file names. */
-function blockFileName(blockId: string): string {
-  if (!blockId || blockId.length > MAX_BLOCK_ID_LENGTH) throw new HttpError(400, `invalid block id: ${blockId.slice(0, 40)}`);
-  return Buffer.from(blockId, 'utf8').toString('hex');
-}
-
-/** An upload folder removed under a request (the artifact was created again or deleted) is a 404, not a 500. */
-async function missingMeansGone<T>(task: () => Promise<T>): Promise<T> {
-  try {
-    return await task();
-  } catch (error) {
-    if (isNotFound(error)) throw new HttpError(404, 'the upload was discarded while this request ran (the artifact was created again or deleted)');
-    throw error;
-  }
 }

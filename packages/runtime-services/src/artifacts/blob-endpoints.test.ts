@@ -7,6 +7,7 @@ import { BlobClient, type BlockBlobClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunCredentials, RuntimeServer } from '../http-kit.js';
 import { ArtifactStore, artifactRoutes } from './index.js';
+import { putBlob } from '../blob-endpoint.js';
 import { signedDownloadUrl, signedUploadUrl } from './blob-endpoints.js';
 
 /*
@@ -72,7 +73,7 @@ describe('signed blob URLs', () => {
 
   it('serves a finalized artifact with its length, type and name; 403 when tampered, 404 once deleted', async () => {
     const record = await store.create(SCOPE, { name: 'report.html', mimeType: 'text/html' });
-    await store.putBlob('run-1', record.id, Readable.from([Buffer.from('<p>ok</p>')]));
+    await putBlob(await store.blobUpload('run-1', record.id), Readable.from([Buffer.from('<p>ok</p>')]));
     const finalized = await store.finalize(SCOPE, 'report.html', {});
     const url = signedDownloadUrl(base, finalized, credentials);
 
@@ -93,7 +94,7 @@ describe('signed blob URLs', () => {
 
   it('does not serve an artifact before it is finalized', async () => {
     const record = await store.create(SCOPE, { name: 'pending' });
-    await store.putBlob('run-1', record.id, Readable.from([Buffer.from('not yet')]));
+    await putBlob(await store.blobUpload('run-1', record.id), Readable.from([Buffer.from('not yet')]));
     expect((await fetch(signedDownloadUrl(base, record, credentials))).status).toBe(404);
   });
 });

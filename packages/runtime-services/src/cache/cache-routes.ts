@@ -1,6 +1,6 @@
 import type { Route, RunCredentials } from '../http-kit.js';
-import { blobEndpoint } from './blob-endpoint.js';
-import { blobDownloadPathOf, blobUploadTargetOf, type CacheServiceContext } from './cache-service-context.js';
+import { blobEndpoint } from '../blob-endpoint.js';
+import { blobDownloadOf, blobUploadOf, type CacheServiceContext } from './cache-service-context.js';
 import type { CacheStore } from './cache-store.js';
 import type { CacheJobRegistry } from './job-scopes.js';
 import { legacyCacheApi } from './legacy-rest-api.js';
@@ -28,8 +28,8 @@ export function cacheRoutes(store: CacheStore, credentials: RunCredentials, jobs
     blobEndpoint({
       credentials,
       pathPrefix: context.blobPrefix,
-      upload: (id) => blobUploadTargetOf(context, id),
-      download: (id) => blobDownloadPathOf(context, id),
+      upload: (id) => blobUploadOf(context, id),
+      download: (id) => blobDownloadOf(context, id),
     }),
   ];
   return async (request) => {

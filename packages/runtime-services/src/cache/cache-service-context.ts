@@ -1,5 +1,5 @@
 import { HttpError, type RunCredentials } from '../http-kit.js';
-import { blobUrl, type BlobUploadTarget } from './blob-endpoint.js';
+import { blobUrl, type BlobDownload, type BlobUpload } from '../blob-endpoint.js';
 import type { CacheEntry, CacheStore, PendingUpload } from './cache-store.js';
 import type { CacheJobRegistry } from './job-scopes.js';
 
@@ -23,23 +23,23 @@ export function uploadUrlOf(context: CacheServiceContext, upload: PendingUpload,
 }
 
 /** Where the blob endpoint writes an upload URL's bytes; undefined once the upload is finished or gone. */
-export function blobUploadTargetOf(context: CacheServiceContext, id: string): BlobUploadTarget | undefined {
+export function blobUploadOf(context: CacheServiceContext, id: string): BlobUpload | undefined {
   const upload = context.store.pendingUpload(Number(id));
   if (!upload || upload.committing) return undefined;
   return {
     blobPath: upload.path,
     blockDir: upload.scratchDir,
-    maxBytes: context.store.maxBytes,
+    budget: upload.budget,
     onActivity: () => context.store.touchUpload(upload),
-    onComplete: (size) => {
-      upload.uploadedBytes = size;
+    onComplete: (blob) => {
+      upload.uploadedBytes = blob.size;
     },
   };
 }
 
-export function blobDownloadPathOf(context: CacheServiceContext, id: string): string | undefined {
+export function blobDownloadOf(context: CacheServiceContext, id: string): BlobDownload | undefined {
   const entry = context.store.entry(Number(id));
-  return entry && context.store.blobPath(entry);
+  return entry && { path: context.store.blobPath(entry) };
 }
 
 /** The client's own limits (512 characters, no commas), checked again because not every client is GitHub's. */

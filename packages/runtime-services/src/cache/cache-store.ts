@@ -1,7 +1,6 @@
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readJsonFile, removeStaleTempFiles, writeJsonFileAtomically } from './atomic-json-file.js';
-import { syncFile } from './file-streams.js';
+import { ByteBudget, readJsonFile, removeStaleTempFiles, syncFile, writeJsonAtomic } from '../file-io.js';
 import { FolderLock } from './folder-lock.js';
 import { findRestoreMatch, type RestoreQuery } from './key-matching.js';
 
@@ -41,6 +40,8 @@ export interface PendingUpload extends CacheEntryName {
   readonly ranges: Array<[number, number]>;
   /** Set once a whole-blob (v2) upload is complete. */
   uploadedBytes?: number;
+  /** The bytes blob (v2) uploads may store, staged blocks included. */
+  readonly budget: ByteBudget;
   committing: boolean;
 }
 
@@ -163,6 +164,7 @@ export class CacheStore {
       scratchDir: join(this.dir, 'uploads', `${id}.parts`),
       lastActivity: Date.now(),
       ranges: [],
+      budget: new ByteBudget(this.maxBytes),
       committing: false,
     };
     // Chunked uploads write at offsets into this file, so it has to exist before the first chunk.
@@ -267,7 +269,7 @@ export class CacheStore {
     const write = this.indexWrite.then(() => {
       this.queuedIndexWrite = undefined;
       const index: IndexFile = { format: 1, nextId: this.nextId, entries: this.entries };
-      return writeJsonFileAtomically(join(this.dir, 'index.json'), index);
+      return writeJsonAtomic(join(this.dir, 'index.json'), index);
     });
     this.queuedIndexWrite = write;
     this.indexWrite = write.catch(() => undefined);

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { link, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { tempPathFor } from '../file-io.js';
 
 interface LockOwner {
   pid: number;
@@ -43,7 +43,7 @@ export class FolderLock {
 
 /** Creates `path` with its content in one step (a hard link of a finished file), false when it exists. */
 async function createWithContent(path: string, owner: LockOwner): Promise<boolean> {
-  const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = tempPathFor(path);
   await writeFile(temp, JSON.stringify(owner));
   try {
     await link(temp, path);

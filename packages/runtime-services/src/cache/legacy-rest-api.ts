@@ -3,7 +3,7 @@ import { HttpError, readJson, sendJson, type Route } from '../http-kit.js';
 import { downloadUrlOf, validKey, validVersion, type CacheServiceContext } from './cache-service-context.js';
 import { CacheCommitError, type PendingUpload } from './cache-store.js';
 import type { CacheJobScopes } from './job-scopes.js';
-import { streamToFile } from './file-streams.js';
+import { streamToFile } from '../file-io.js';
 
 /**
  * The cache service v1 (`ACTIONS_CACHE_URL`, used by actions/cache@v3 and on GHES):

@@ -69,40 +69,129 @@ const WITH_VALUE = new Set(['--user', '-u', '--workdir', '-w', '--env', '-e', '-
 /** Docker options that take a value but that kact ignores: consume the value so it is not read as an option. */
 const IGNORED_WITH_VALUE = new Set(['--network', '--name', '--entrypoint', '-v', '--volume', '-p', '--publish', '--label', '-l', '--restart', '--shm-size', '--ulimit', '--cap-drop', '--dns', '--add-host', '--mount', '--platform', '--pull', '--tmpfs']);
 
-export function parseContainerOptions(text: string | undefined): ContainerOptions {
-  const result: ContainerOptions = { env: {}, capAdd: [], warnings: [] };
-  if (!text?.trim()) return result;
-  const words = splitOptionWords(text);
-  const health: Record<string, string> = {};
+/** One option as Docker reads it: its flag, its value (`--env A=1`, `--env=A=1`) and the words it took. */
+interface OptionEntry {
+  flag: string;
+  value?: string;
+  words: string[];
+  /** A flag that takes a value came last, without one. */
+  missingValue?: boolean;
+}
+
+function optionEntries(words: readonly string[]): OptionEntry[] {
+  const entries: OptionEntry[] = [];
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
     const eq = word.startsWith('--') ? word.indexOf('=') : -1;
     const flag = eq > 0 ? word.slice(0, eq) : word;
     let value: string | undefined = eq > 0 ? word.slice(eq + 1) : undefined;
-    if (WITH_VALUE.has(flag) || IGNORED_WITH_VALUE.has(flag)) {
+    const start = i;
+    if (value === undefined && (WITH_VALUE.has(flag) || IGNORED_WITH_VALUE.has(flag))) {
+      value = words[++i];
       if (value === undefined) {
-        value = words[++i];
-        if (value === undefined) {
-          result.warnings.push(`option ${flag} needs a value; ignored`);
-          break;
-        }
+        entries.push({ flag, words: [word], missingValue: true });
+        break;
       }
-      if (IGNORED_WITH_VALUE.has(flag)) {
-        result.warnings.push(`option ${flag} is not supported on Kubernetes; ignored`);
-        continue;
-      }
-      if (HEALTH.has(flag)) health[flag] = value;
-      else applyOption(result, flag, value);
+    }
+    entries.push({ flag, ...(value !== undefined ? { value } : {}), words: words.slice(start, i + 1) });
+  }
+  return entries;
+}
+
+export function parseContainerOptions(text: string | undefined): ContainerOptions {
+  const result: ContainerOptions = { env: {}, capAdd: [], warnings: [] };
+  if (!text?.trim()) return result;
+  const health: Record<string, string> = {};
+  for (const { flag, value, words, missingValue } of optionEntries(splitOptionWords(text))) {
+    if (missingValue) {
+      result.warnings.push(`option ${flag} needs a value; ignored`);
+    } else if (IGNORED_WITH_VALUE.has(flag)) {
+      result.warnings.push(`option ${flag} is not supported on Kubernetes; ignored`);
+    } else if (WITH_VALUE.has(flag)) {
+      if (HEALTH.has(flag)) health[flag] = value!;
+      else applyOption(result, flag, value!);
     } else if (flag === '--privileged') {
       result.privileged = value === undefined || value === 'true';
     } else if (flag === '--rm' || flag === '--init' || flag === '-d' || flag === '--detach') {
       // Meaningless for a pod container, and harmless: no warning.
     } else {
-      result.warnings.push(`option ${word} is not supported on Kubernetes; ignored`);
+      result.warnings.push(`option ${words[0]} is not supported on Kubernetes; ignored`);
     }
   }
   healthCheck(result, health);
   return result;
+}
+
+/** The variable a `--health-cmd` that holds a secret is read from (see optionsWithoutSecrets). */
+export const HEALTH_CMD_ENV = 'KACT_HEALTH_CMD';
+
+export interface OptionsWithoutSecrets {
+  /** The options again, with no word that holds a secret. */
+  options: string;
+  /** `--env` variables whose values hold a secret: the container must get them from a Secret. */
+  env: Record<string, string>;
+  /**
+   * A `--health-cmd` that holds a secret: the container must get it as HEALTH_CMD_ENV from a
+   * Secret, and the options' health command reads it from there.
+   */
+  healthCommand?: string;
+  /** The options dropped because a pod spec field would show their secret (never naming it). */
+  warnings: string[];
+}
+
+/**
+ * `container.options` / `services.<id>.options` without the secrets in them, for a backend that
+ * turns options into a pod spec. GitHub's schema keeps the `secrets` context out of `options`,
+ * but a variable, input or matrix value there may hold a secret's value. An `--env` value that
+ * holds a secret comes out as `env` and a `--health-cmd` as `healthCommand`, for the caller to
+ * deliver through a Secret; the rewritten health command runs it from HEALTH_CMD_ENV, through
+ * `/bin/sh -c` as Docker runs it. A secret anywhere else (`--hostname`, `--workdir`: values a pod
+ * spec holds in plain text) drops its option, with a warning; so does an `--env` overridden by a
+ * later one or by `env:` (`isOverridden`), which never reached the container anyway. Undefined
+ * when the options hold no secret.
+ */
+export function optionsWithoutSecrets(text: string | undefined, holdsSecret: (value: string) => boolean, isOverridden: (name: string) => boolean = () => false): OptionsWithoutSecrets | undefined {
+  if (!text || !holdsSecret(text)) return undefined;
+  const entries = optionEntries(splitOptionWords(text));
+  const envName = (entry: OptionEntry) => ((entry.flag === '-e' || entry.flag === '--env') && entry.value && entry.value.indexOf('=') > 0 ? entry.value.slice(0, entry.value.indexOf('=')) : undefined);
+  // Docker takes the last of an --env name and of --health-cmd.
+  const last = new Map<string, OptionEntry>();
+  for (const entry of entries) {
+    const name = envName(entry);
+    if (name !== undefined) last.set(`env ${name}`, entry);
+    else if (entry.flag === '--health-cmd' && entry.value !== undefined) last.set('health', entry);
+  }
+  const result: OptionsWithoutSecrets = { options: '', env: {}, warnings: [] };
+  const kept: string[] = [];
+  for (const entry of entries) {
+    if (!entry.words.some(holdsSecret)) {
+      kept.push(...entry.words);
+      continue;
+    }
+    const name = envName(entry);
+    if (name !== undefined && !holdsSecret(name)) {
+      if (last.get(`env ${name}`) === entry && !isOverridden(name)) result.env[name] = entry.value!.slice(name.length + 1);
+    } else if (entry.flag === '--health-cmd' && entry.value !== undefined) {
+      if (last.get('health') !== entry) continue;
+      result.healthCommand = entry.value;
+      kept.push('--health-cmd', `eval "$${HEALTH_CMD_ENV}"`);
+    } else {
+      // The flag itself may be the secret (an unknown word): never name it.
+      result.warnings.push(`${holdsSecret(entry.flag) ? 'an option' : `option ${entry.flag}`} holds a secret, which cannot reach the container from a Secret there; ignored`);
+    }
+  }
+  result.options = kept.map(quoteOptionWord).join(' ');
+  // A secret the words only hold together (unquoted, with a space in it) is in no single word.
+  if (holdsSecret(result.options)) {
+    result.warnings.push('the options hold a secret split over several words (quote it); all of them are ignored');
+    return { options: '', env: {}, warnings: result.warnings };
+  }
+  return result;
+}
+
+/** A word splitOptionWords reads back as it is: plain, or in single quotes. */
+function quoteOptionWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 function healthCheck(result: ContainerOptions, flags: Record<string, string>): void {

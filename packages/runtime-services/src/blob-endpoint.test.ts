@@ -1,36 +1,38 @@
 /**
- * The blob endpoint against Microsoft's own blob client, which `@actions/cache` uses for v2
- * uploads. The cache client only stages blocks past 128 MiB, so the block path is driven here
- * with the same calls and smaller sizes.
+ * The blob endpoint both services serve, against Microsoft's own blob client, which
+ * `@actions/artifact` and `@actions/cache` (v2) upload with. The cache client only stages blocks
+ * past 128 MiB, so the block path is driven here with the same calls and smaller sizes.
  */
 import { BlockBlobClient, RestError } from '@azure/storage-blob';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunCredentials, RuntimeServer } from '../http-kit.js';
-import { blobEndpoint, blobUrl, type BlobUploadTarget } from './blob-endpoint.js';
+import { ByteBudget, type WrittenFile } from './file-io.js';
+import { RunCredentials, RuntimeServer } from './http-kit.js';
+import { blobEndpoint, blobUrl, type BlobUpload } from './blob-endpoint.js';
 
 const prefix = '/cache/blobs/';
 let dir: string;
 let server: RuntimeServer;
 const credentials = new RunCredentials();
-const completed = new Map<string, number>();
+const completed = new Map<string, WrittenFile>();
+const budgets = new Map<string, ByteBudget>();
 
-function target(id: string): BlobUploadTarget {
+function target(id: string): BlobUpload {
+  if (!budgets.has(id)) budgets.set(id, new ByteBudget(4 * 1024 * 1024));
   return {
     blobPath: join(dir, `${id}.blob`),
     blockDir: join(dir, `${id}.blocks`),
-    maxBytes: 4 * 1024 * 1024,
-    onActivity: () => undefined,
-    onComplete: (size) => void completed.set(id, size),
+    budget: budgets.get(id)!,
+    onComplete: (blob) => void completed.set(id, blob),
   };
 }
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kact-blob-endpoint-'));
-  server = new RuntimeServer([blobEndpoint({ credentials, pathPrefix: prefix, upload: target, download: (id) => (id === 'missing' ? undefined : join(dir, `${id}.blob`)) })]);
+  server = new RuntimeServer([blobEndpoint({ credentials, pathPrefix: prefix, upload: target, download: (id) => (id === 'missing' ? undefined : { path: join(dir, `${id}.blob`) }) })]);
   await server.listen();
 });
 afterAll(async () => {
@@ -51,7 +53,7 @@ describe('blob endpoint', () => {
     await client.uploadFile(source, { blockSize: 64 * 1024, concurrency: 8, maxSingleShotSize: 128 * 1024 });
 
     expect(sha(await readFile(join(dir, 'blocks.blob')))).toBe(sha(data));
-    expect(completed.get('blocks')).toBe(data.length);
+    expect(completed.get('blocks')).toEqual({ size: data.length, sha256: sha(data) });
   });
 
   it('takes a single-shot upload (Put Blob) and replaces it whole when repeated', async () => {
@@ -62,7 +64,19 @@ describe('blob endpoint', () => {
     await writeFile(source, 'second');
     await client.uploadFile(source);
     expect(await readFile(join(dir, 'single.blob'), 'utf8')).toBe('second');
-    expect(completed.get('single')).toBe(6);
+    expect(completed.get('single')?.size).toBe(6);
+  });
+
+  it('refuses a blob over the upload\'s limit with 413, in one request or in blocks, and keeps nothing of it', async () => {
+    const source = join(dir, 'big.bin');
+    await writeFile(source, randomBytes(4 * 1024 * 1024 + 1));
+    const single = new BlockBlobClient(blobUrl(credentials, server.url, prefix, 'upload', 'big').href, undefined, { retryOptions: { maxTries: 1 } });
+    await expect(single.uploadFile(source)).rejects.toMatchObject({ statusCode: 413, code: 'RequestBodyTooLarge' });
+    // Blocks count together, however many arrive at once.
+    const blocks = new BlockBlobClient(blobUrl(credentials, server.url, prefix, 'upload', 'big-blocks').href, undefined, { retryOptions: { maxTries: 1 } });
+    await expect(blocks.uploadFile(source, { blockSize: 512 * 1024, concurrency: 4, maxSingleShotSize: 1024 })).rejects.toMatchObject({ statusCode: 413 });
+    expect((await readdir(dir)).filter((name) => name.startsWith('big.blob') || name.startsWith('big-blocks.blob'))).toEqual([]);
+    expect(completed.has('big') || completed.has('big-blocks')).toBe(false);
   });
 
   it('serves the properties and byte ranges the Azure SDK downloads in segments', async () => {
