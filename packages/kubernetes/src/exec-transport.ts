@@ -18,6 +18,8 @@ const STDIN_FRAME = 64 * 1024;
 export interface ExecTransportOptions {
   /** Websocket ping interval; the connection counts as lost after two unanswered pings. */
   heartbeatMs?: number;
+  /** How long opening the websocket may take (the heartbeat starts only once it is open). */
+  handshakeTimeoutMs?: number;
 }
 
 /**
@@ -26,12 +28,14 @@ export interface ExecTransportOptions {
  */
 export class KubeExecTransport implements PodTransport {
   private readonly heartbeatMs: number;
+  private readonly handshakeTimeoutMs: number;
 
   constructor(
     private readonly connection: KubeConnection,
     options: ExecTransportOptions = {},
   ) {
     this.heartbeatMs = options.heartbeatMs ?? 15_000;
+    this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 30_000;
   }
 
   async exec(pod: PodRef, container: string, argv: string[], io: ExecIo): Promise<ExecResult> {
@@ -95,7 +99,8 @@ export class KubeExecTransport implements PodTransport {
   /** Opens the exec websocket with the kubeconfig's credentials (what client-node does, minus its stream plumbing). */
   private async open(path: string): Promise<WebSocket> {
     const server = this.connection.server.replace(/^http/, 'ws').replace(/\/$/, '');
-    const options: WebSocket.ClientOptions = {};
+    // A connection that goes silent during the upgrade would otherwise hold the step for good.
+    const options: WebSocket.ClientOptions = { handshakeTimeout: this.handshakeTimeoutMs };
     await this.connection.config.applyToHTTPSOptions(options);
     return new Promise<WebSocket>((resolve, reject) => {
       const ws = new WebSocket(`${server}${path}`, PROTOCOLS, options);
