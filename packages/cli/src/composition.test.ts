@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { KUBE_TOKENS as KUBERNETES_KUBE_TOKENS } from '@kact/kubernetes';
 import { composeBackend, type CompositionFlags } from './composition.js';
 import { emptyConfig, parseKactConfig } from './config/kact-config.js';
-import { KUBE_TOKENS } from './dry-run-modules.js';
+import { KUBE_TOKENS } from '@kact/kubernetes/tokens';
 
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), '../test/fixtures');
 
@@ -21,10 +20,6 @@ writeFileSync(
 const flags = (more: Partial<CompositionFlags> = {}): CompositionFlags => ({ plugins: [], platform: [], cwd: work, repoRoot: work, config: emptyConfig(), ...more });
 
 describe('a dry run composes without the cluster', () => {
-  it("uses @kact/kubernetes' tokens", () => {
-    expect(KUBE_TOKENS).toEqual(KUBERNETES_KUBE_TOKENS);
-  });
-
   const configs = {
     defaults: emptyConfig(),
     alternatives: parseKactConfig('env: inline\nsecrets: { from: secret/ci }\nservices: pods\nfiles: { toolCache: { claim: tools } }\n', join(work, 'kact.config.yaml')),

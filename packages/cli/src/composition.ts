@@ -8,7 +8,8 @@ import { InputError } from '@kact/model';
 import type { KubeConnection, KubeConnectionOptions } from '@kact/kubernetes';
 import { BUILT_IN_STRATEGIES, builtInModules, type ModuleFlags } from './config/built-in-modules.js';
 import type { KactConfig } from './config/kact-config.js';
-import { dryRunBackend, dryRunStrategy, KUBE_TOKENS } from './dry-run-modules.js';
+import { KUBE_TOKENS } from '@kact/kubernetes/tokens';
+import { dryRunBackend, dryRunStrategy } from './dry-run-modules.js';
 import { decorateStrategy, loadPlugin, ownerOf, replacingModule, resolveToken, type BindingOwners } from './plugin-loader.js';
 
 /** Where the cluster is: act-style flags shared by run and gc. */

@@ -1,16 +1,7 @@
 import { ContainerModule } from 'inversify';
 import { TOKENS, type StepStrategy } from '@kact/core';
-
-/**
- * @kact/kubernetes' KUBE_TOKENS, by the same `Symbol.for` keys: importing them from there would
- * load the Kubernetes client, which is what a dry run goes without. A test holds them equal.
- */
-export const KUBE_TOKENS = {
-  Connection: Symbol.for('kact.kubernetes.Connection'),
-  PodTransport: Symbol.for('kact.kubernetes.PodTransport'),
-  StepContainers: Symbol.for('kact.kubernetes.StepContainers'),
-  PodFileCopy: Symbol.for('kact.kubernetes.PodFileCopy'),
-} as const;
+// The tokens alone: the package's index would load the Kubernetes client, which a dry run goes without.
+import { KUBE_TOKENS } from '@kact/kubernetes/tokens';
 
 function notInDryRun(what: string): Error {
   return new Error(`${what}: kact run --dry-run loads no kubeconfig and talks to no cluster; use it when a job runs, not when the module is composed`);

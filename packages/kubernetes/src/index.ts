@@ -11,7 +11,8 @@ export { KubeExecTransport, type ExecTransportOptions } from './exec-transport.j
 export { copyIntoPod, type CopyInOptions } from './copy-in.js';
 export { collectGarbage, type GcReport } from './gc.js';
 export { DEFAULT_TOOLS_IMAGE, KubernetesJobBackend, type JobBackendSettings, type JobPodParts } from './kubernetes-job-backend.js';
-export { KUBE_TOKENS, kubernetesBackend } from './kubernetes-module.js';
+export { KUBE_TOKENS } from './kube-tokens.js';
+export { kubernetesBackend } from './kubernetes-module.js';
 export { bashStepRequest, clusterForTests, endTestJob, findTestCluster, listJobObjects, KUBE_LOCAL_KUBECONFIG, type ClusterProbe } from './local-cluster.js';
 export { readContainerLog, type LogReadOptions, type LogReadResult } from './container-log.js';
 export { watchPod, type PodUpdates } from './pod-updates.js';

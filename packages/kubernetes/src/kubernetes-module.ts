@@ -4,22 +4,9 @@ import { connectToCluster, type KubeConnection, type KubeConnectionOptions } fro
 import type { PodFileCopy } from './ephemeral-copy-in.js';
 import { StepContainers } from './ephemeral-step.js';
 import { KubeExecTransport } from './exec-transport.js';
+import { KUBE_TOKENS } from './kube-tokens.js';
 import { KubernetesJobBackend, type JobBackendSettings, type JobPodParts } from './kubernetes-job-backend.js';
 
-/** Tokens for what plugins may need from the Kubernetes backend (`Symbol.for`: equal across package copies). */
-export const KUBE_TOKENS = {
-  /** KubeConnection: the cluster, namespace and API client in use. */
-  Connection: Symbol.for('kact.kubernetes.Connection'),
-  /** PodTransport: exec into job pods and read container state. */
-  PodTransport: Symbol.for('kact.kubernetes.PodTransport'),
-  /** StepContainers: steps as ephemeral containers of the job pod (docker actions; the sidecar strategy). */
-  StepContainers: Symbol.for('kact.kubernetes.StepContainers'),
-  /**
-   * PodFileCopy, optional: how JobBackend.copyIn puts files into pods. Unbound: a tar over
-   * `pods/exec`. A strategy that must work without `pods/exec` binds its own.
-   */
-  PodFileCopy: Symbol.for('kact.kubernetes.PodFileCopy'),
-} as const;
 
 /**
  * The Kubernetes backend as an inversify module: JobBackend, the cluster connection and the pod
