@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +13,7 @@ import { LocalProvider } from '../src/cluster-providers/local.js';
 import type { Cluster } from '../src/cluster-providers/cluster-provider.js';
 import { runKact, type KactExit } from '../src/kact-process.js';
 import { findLeftovers, listRunResources, runIdFromOutput } from '../src/leftovers.js';
+import { ownNamespace, type OwnNamespace } from './own-namespace.js';
 import { SilentProxy } from './silent-proxy.js';
 
 // Issue 14: what a user's run survives. Each fault strikes while a step of the run is printing
@@ -39,6 +39,7 @@ if (skipReason) console.log(`fault tests skipped: ${skipReason}`);
 
 const restart = (component: string, ...flags: string[]) => promisify(execFile)(KUBE_LOCAL, ['restart', ...flags, component], { timeout: 120_000 });
 
+let own: OwnNamespace | undefined;
 let cluster: Cluster;
 let namespace: string;
 let core: CoreV1Api;
@@ -94,21 +95,19 @@ function expectEveryLineOnce(output: string, lines: number): void {
   expect(seen, output).toEqual(Array.from({ length: lines }, (_, i) => i + 1));
 }
 
+/** `kact gc` in the test's namespace, as a user runs it after a run died. */
+const kactGc = () => runKact({ bin: KACT_BIN, args: ['gc', '--kubeconfig', cluster.kubeconfig, '--namespace', namespace], cwd: REPO_ROOT, timeoutMs: 60_000 });
+
 const podOf = (output: string) => /starting pod (kact-[0-9a-f]{8}-long-[0-9a-f]+)/.exec(output)?.[1];
 
 describe.skipIf(skipReason !== undefined)('what a run survives (issue 14)', () => {
   beforeAll(async () => {
     expect(existsSync(join(REPO_ROOT, 'packages', 'cli', 'dist', 'main.js')), 'the test runs the built kact: npx nx run-many -t build').toBe(true);
-    cluster = await provider.start();
-    const config = new KubeConfig();
-    config.loadFromFile(cluster.kubeconfig);
-    core = config.makeApiClient(CoreV1Api);
-    namespace = `kact-faults-${randomBytes(4).toString('hex')}`;
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    own = await ownNamespace(provider, 'kact-faults');
+    ({ cluster, core, namespace } = own);
   });
   afterAll(async () => {
-    await core?.deleteNamespace({ name: namespace }).catch(() => undefined);
-    await cluster?.stop();
+    await own?.remove();
   });
 
   describe.each(['exec', 'sidecar'])('under %s', (strategy) => {
@@ -164,7 +163,7 @@ describe.skipIf(skipReason !== undefined)('what a run survives (issue 14)', () =
       expect(run.signal).toBe('SIGKILL');
       const left = await listRunResources({ ...cluster, namespace }, run.runId);
       expect(left.some((l) => l.startsWith('pod/'))).toBe(true);
-      const gc = await runKact({ bin: KACT_BIN, args: ['gc', '--kubeconfig', cluster.kubeconfig, '--namespace', namespace], cwd: REPO_ROOT, timeoutMs: 60_000 });
+      const gc = await kactGc();
       expect(gc.exit, gc.output).toBe(0);
       for (const object of left) expect(gc.output).toContain(object.split('/')[2]);
       expect(await findLeftovers({ ...cluster, namespace }, run.runId)).toEqual([]);
@@ -185,7 +184,7 @@ describe.skipIf(skipReason !== undefined)('what a run survives (issue 14)', () =
         strike: async ({ output }) => {
           survivorPod = podOf(output);
           victim = await runLongStep('sidecar', 60, { at: '| line 3', strike: async ({ kill }) => kill('SIGKILL') }, { repo: victimRepo });
-          gc = await runKact({ bin: KACT_BIN, args: ['gc', '--kubeconfig', cluster.kubeconfig, '--namespace', namespace], cwd: REPO_ROOT, timeoutMs: 60_000 });
+          gc = await kactGc();
         },
       }, { repo: survivorRepo });
       expect(victim?.signal).toBe('SIGKILL');

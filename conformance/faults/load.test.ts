@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareCaseRepo } from '../src/case-repo.js';
 import { REPO_ROOT } from '../src/cases.js';
@@ -9,6 +7,7 @@ import { LocalProvider } from '../src/cluster-providers/local.js';
 import type { Cluster } from '../src/cluster-providers/cluster-provider.js';
 import { runKact } from '../src/kact-process.js';
 import { findLeftovers } from '../src/leftovers.js';
+import { ownNamespace, type OwnNamespace } from './own-namespace.js';
 
 // Issue 14: load held. A 30-leg matrix of 20 steps each (fixtures/load), every leg at once
 // (--concurrent-jobs 30, no max-parallel), under each strategy: every leg's full log and result
@@ -30,21 +29,16 @@ interface Report {
 }
 
 describe.skipIf(!availability.available)(`load: ${LEGS} legs × ${STEPS} steps at once (issue 14)`, () => {
+  let own: OwnNamespace | undefined;
   let cluster: Cluster;
-  let core: CoreV1Api;
   let namespace: string;
   beforeAll(async () => {
     expect(existsSync(join(REPO_ROOT, 'packages', 'cli', 'dist')), 'the test runs the built kact: npx nx run-many -t build').toBe(true);
-    cluster = await provider.start();
-    const config = new KubeConfig();
-    config.loadFromFile(cluster.kubeconfig);
-    core = config.makeApiClient(CoreV1Api);
-    namespace = `kact-load-${randomBytes(4).toString('hex')}`;
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    own = await ownNamespace(provider, 'kact-load');
+    ({ cluster, namespace } = own);
   });
   afterAll(async () => {
-    await core?.deleteNamespace({ name: namespace }).catch(() => undefined);
-    await cluster?.stop();
+    await own?.remove();
   });
 
   it.each(['exec', 'sidecar'])('under %s: every leg and every step reported once, nothing held open at the end', async (strategy) => {

@@ -81,7 +81,6 @@ export interface StepContainerSettings {
   stopTimeoutMs?: number;
 }
 
-/** Waiting reasons after which the container will not start in time for a CI step. */
 /** How often a step's wait reads its pod afresh, besides the watch. */
 const STATUS_POLL_MS = 15_000;
 
@@ -91,6 +90,7 @@ const LOG_RETRY_MS = 120_000;
 /** The API server's answer for the log of a container the kubelet has not reported started yet. */
 const NOT_STARTED = /is waiting to start|ContainerCreating|PodInitializing/;
 
+/** Waiting reasons after which the container will not start in time for a CI step. */
 const FATAL_WAITING = new Set(['ErrImagePull', 'ImagePullBackOff', 'ErrImageNeverPull', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
 
 /**
