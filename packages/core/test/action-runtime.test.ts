@@ -49,4 +49,23 @@ jobs:
     });
     expect(r.logs).toContain('j | Run ./show | token unset');
   });
+
+  it("runs a job's run steps without waiting for services still starting; a service that fails fails only the action that needs it", async () => {
+    const failing: ActionRuntime = {
+      forJob: () => ({ env: new Promise((_, reject) => setTimeout(() => reject(new Error('the relay pod did not start')), 50)), secrets: ['tok-secret'] }),
+    };
+    const r = await runWorkflow(
+      {
+        '.github/workflows/w.yml': 'on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo first\n      - uses: ./show\n      - if: always()\n        run: echo after\n',
+        'show/action.yml': 'name: show\nruns:\n  using: node20\n  main: main.js\n',
+        'show/main.js': `console.log('action ran');`,
+      },
+      { runtime: failing },
+    );
+    expect(r.step('j', 'Run echo first').conclusion).toBe('success');
+    expect(r.step('j', 'Run ./show').conclusion).toBe('failure');
+    expect(JSON.stringify(r.result)).toContain('the relay pod did not start');
+    expect(r.logs.join('\n')).not.toContain('action ran');
+    expect(r.logs).toContain('j | Run echo after | after');
+  });
 });

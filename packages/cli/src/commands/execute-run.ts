@@ -92,8 +92,13 @@ export async function executeRun(inputs: RunInputs, plan: Plan, flags: ExecuteFl
   let runtime: RunRuntime | undefined;
   try {
     if (planMayUseRuntime(plan.jobs)) {
-      runtime = await startRunRuntime(flags, connection, runId, cancellation.signal, (line) => terminal.write(`kact: ${masker.mask(line)}\n`));
-      if (flags.verbose) terminal.write(`artifacts and cache served at ${runtime.description}\n`);
+      const log = (line: string) => terminal.write(`kact: ${masker.mask(line)}\n`);
+      runtime = startRunRuntime(flags, connection, runId, cancellation.signal, log);
+      // Said once, whether or not a step needs the services (each that does fails with the reason).
+      runtime.description().then(
+        (where) => flags.verbose && terminal.write(`artifacts and cache served at ${where}\n`),
+        (error: unknown) => log(`the artifact and cache services did not start: ${error instanceof Error ? error.message : String(error)}`),
+      );
     }
     const collectedLine = await collected;
     if (collectedLine) terminal.write(`kact: ${collectedLine}\n`);

@@ -12,60 +12,62 @@ export interface RunRuntimeSettings {
   cacheMaxBytes?: number;
 }
 
+/** What the services need started before a pod can use them. */
+interface Serving {
+  server: RuntimeServer;
+  url: URL;
+  cache: { store: CacheStore; jobs: CacheJobRegistry } | undefined;
+  route: PodRoute;
+}
+
 /**
  * The run's artifact and cache services, served by this kact process for the run's jobs: one
  * HTTP server, one signing key per run (a token of another run, or a pod that only reaches the
- * port, gets nothing), and a route that takes job pods to it (see pod-route.ts).
+ * port, gets nothing), and a route that takes job pods to it (see pod-route.ts). They start
+ * beside the run's first pods, not before them: a relay pod starts as slowly as a job pod, and
+ * only the steps of JavaScript and Docker actions wait for the services.
  */
 export class RunRuntime implements ActionRuntime {
-  private constructor(
-    private readonly server: RuntimeServer,
-    private readonly url: URL,
-    private readonly credentials: RunCredentials,
-    private readonly artifacts: ArtifactStore,
-    private readonly cache: { store: CacheStore; jobs: CacheJobRegistry } | undefined,
-    private readonly route: PodRoute,
-  ) {}
+  private readonly credentials = new RunCredentials();
+  private readonly artifacts: ArtifactStore;
+  /** Settles once the services serve and the route is open; rejects with why they could not. */
+  readonly ready: Promise<Serving>;
 
-  /** Opens the stores, starts the server where `route` says, then the route that takes pods to it. */
-  static async start(settings: RunRuntimeSettings, route: RouteChoice, log: (line: string) => void): Promise<RunRuntime> {
-    const credentials = new RunCredentials();
-    const artifacts = new ArtifactStore({ root: settings.artifactDir });
-    const cache = settings.cacheDir ? await openCache(settings.cacheDir, settings.cacheMaxBytes, log) : undefined;
-    const routes: Route[] = [artifactRoutes(artifacts, credentials)];
-    if (cache) routes.push(cacheRoutes(cache.store, credentials, cache.jobs));
-    const server = new RuntimeServer(routes, log);
-    try {
-      await server.listen({ host: route.bindHost });
-      const podRoute = await route.open(server.port);
-      return new RunRuntime(server, podRoute.url, credentials, artifacts, cache, podRoute);
-    } catch (error) {
-      await server.close();
-      await cache?.store.close();
-      throw error;
-    }
+  private constructor(settings: RunRuntimeSettings, route: RouteChoice | Promise<RouteChoice>, log: (line: string) => void) {
+    this.artifacts = new ArtifactStore({ root: settings.artifactDir });
+    this.ready = serve(settings, route, this.artifacts, this.credentials, log);
+    // Awaited by the steps that need it, by `description` and by close(): none of them may be first.
+    this.ready.catch(() => undefined);
   }
 
-  /** How pods reach the services, for the run's output. */
-  get description(): string {
-    return `${this.url.href} (${this.route.description})`;
+  /** Starts opening the stores, the server where `route` says, then the route that takes pods to it. */
+  static start(settings: RunRuntimeSettings, route: RouteChoice | Promise<RouteChoice>, log: (line: string) => void): RunRuntime {
+    return new RunRuntime(settings, route, log);
+  }
+
+  /** How pods reach the services, for the run's output, once they serve. */
+  async description(): Promise<string> {
+    const { url, route } = await this.ready;
+    return `${url.href} (${route.description})`;
   }
 
   forJob(job: RuntimeJob): ActionRuntimeEnv {
     // Backend ids go into the token's `scp` claim, split on ':': a hash keeps any job key safe there.
     const ids = { runBackendId: job.runId, jobBackendId: createHash('sha256').update(job.key).digest('hex').slice(0, 32) };
     const token = this.credentials.tokenFor(ids.runBackendId, ids.jobBackendId);
-    if (this.cache) {
-      // A repository without a branch checked out (a detached HEAD, no commit yet) saves to the default branch's scope.
-      const ref = job.ref.startsWith('refs/') ? job.ref : `refs/heads/${job.defaultBranch}`;
-      this.cache.jobs.register(ids, { ref, defaultBranch: job.defaultBranch, ...(job.baseRef ? { baseRef: job.baseRef } : {}), ...(job.repository ? { repository: job.repository } : {}) });
-    }
-    const env: Record<string, string> = {
-      ACTIONS_RUNTIME_URL: this.url.href,
-      ACTIONS_RUNTIME_TOKEN: token,
-      ACTIONS_RESULTS_URL: this.url.href,
-      ...(this.cache ? cacheJobEnvironment(this.url, token) : {}),
-    };
+    const env = this.ready.then(
+      ({ url, cache }) => {
+        if (cache) {
+          // A repository without a branch checked out (a detached HEAD, no commit yet) saves to the default branch's scope.
+          const ref = job.ref.startsWith('refs/') ? job.ref : `refs/heads/${job.defaultBranch}`;
+          cache.jobs.register(ids, { ref, defaultBranch: job.defaultBranch, ...(job.baseRef ? { baseRef: job.baseRef } : {}), ...(job.repository ? { repository: job.repository } : {}) });
+        }
+        return { ACTIONS_RUNTIME_URL: url.href, ACTIONS_RUNTIME_TOKEN: token, ACTIONS_RESULTS_URL: url.href, ...(cache ? cacheJobEnvironment(url, token) : {}) };
+      },
+      (error: unknown) => {
+        throw new Error(`the artifact and cache services of this run did not start: ${error instanceof Error ? error.message : String(error)}`);
+      },
+    );
     return { env, secrets: [token] };
   }
 
@@ -80,8 +82,27 @@ export class RunRuntime implements ActionRuntime {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.server.close(), this.route.close()]);
-    await this.cache?.store.close();
+    const serving = await this.ready.catch(() => undefined);
+    if (!serving) return;
+    await Promise.allSettled([serving.server.close(), serving.route.close()]);
+    await serving.cache?.store.close();
+  }
+}
+
+async function serve(settings: RunRuntimeSettings, choice: RouteChoice | Promise<RouteChoice>, artifacts: ArtifactStore, credentials: RunCredentials, log: (line: string) => void): Promise<Serving> {
+  const route = await choice;
+  const cache = settings.cacheDir ? await openCache(settings.cacheDir, settings.cacheMaxBytes, log) : undefined;
+  const routes: Route[] = [artifactRoutes(artifacts, credentials)];
+  if (cache) routes.push(cacheRoutes(cache.store, credentials, cache.jobs));
+  const server = new RuntimeServer(routes, log);
+  try {
+    await server.listen({ host: route.bindHost });
+    const podRoute = await route.open(server.port);
+    return { server, url: podRoute.url, cache, route: podRoute };
+  } catch (error) {
+    await server.close();
+    await cache?.store.close();
+    throw error;
   }
 }
 

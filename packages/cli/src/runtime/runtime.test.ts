@@ -67,12 +67,12 @@ describe('the run runtime', () => {
     const dir = await mkdtemp(join(tmpdir(), 'kact-runtime-'));
     dirs.push(dir);
     const route = { kind: 'tunnel' as const, bindHost: '127.0.0.1', open: noTunnel };
-    const runtime = await RunRuntime.start({ artifactDir: join(dir, 'artifacts'), cacheDir: join(dir, 'cache') }, route, () => undefined);
+    const runtime = RunRuntime.start({ artifactDir: join(dir, 'artifacts'), cacheDir: join(dir, 'cache') }, route, () => undefined);
     try {
       const job = { runId: 'run1', repository: 'acme/repo', ref: 'refs/heads/main', baseRef: '', defaultBranch: 'main', eventName: 'push' };
       const a = runtime.forJob({ ...job, key: 'ci.yml#build' });
       const b = runtime.forJob({ ...job, key: 'ci.yml#test' });
-      expect(a.env).toEqual({
+      expect(await a.env).toEqual({
         ACTIONS_RUNTIME_URL: 'http://relay.test:8080/',
         ACTIONS_RESULTS_URL: 'http://relay.test:8080/',
         ACTIONS_CACHE_URL: 'http://relay.test:8080/kact/cache/',
@@ -92,12 +92,42 @@ describe('the run runtime', () => {
   it('serves no cache with --no-cache-server: actions get no cache URL', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kact-runtime-'));
     dirs.push(dir);
-    const runtime = await RunRuntime.start({ artifactDir: join(dir, 'artifacts') }, { kind: 'tunnel', bindHost: '127.0.0.1', open: noTunnel }, () => undefined);
+    const runtime = RunRuntime.start({ artifactDir: join(dir, 'artifacts') }, { kind: 'tunnel', bindHost: '127.0.0.1', open: noTunnel }, () => undefined);
     try {
-      const env = runtime.forJob({ runId: 'r', key: 'k', repository: 'a/b', ref: '', baseRef: '', defaultBranch: 'main', eventName: 'push' }).env;
+      const env = await runtime.forJob({ runId: 'r', key: 'k', repository: 'a/b', ref: '', baseRef: '', defaultBranch: 'main', eventName: 'push' }).env;
       expect(Object.keys(env).sort()).toEqual(['ACTIONS_RESULTS_URL', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RUNTIME_URL']);
     } finally {
       await runtime.close();
+    }
+  });
+});
+
+describe('the run runtime starting beside the jobs', () => {
+  it('hands a job its token at once and its URLs once the route is open; a route that fails reaches only the steps that wait for it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kact-runtime-'));
+    try {
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      const slow = { kind: 'tunnel' as const, bindHost: '127.0.0.1', open: async () => (await opened, noTunnel()) };
+      const runtime = RunRuntime.start({ artifactDir: join(dir, 'a') }, slow, () => undefined);
+      const job = { runId: 'r', key: 'k', repository: 'a/b', ref: '', baseRef: '', defaultBranch: 'main', eventName: 'push' };
+      const served = runtime.forJob(job);
+      expect(served.secrets).toHaveLength(1);
+      let settled = false;
+      void Promise.resolve(served.env).then(() => (settled = true));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(settled).toBe(false);
+      open();
+      expect((await served.env).ACTIONS_RUNTIME_URL).toBe('http://relay.test:8080/');
+      await runtime.close();
+
+      const broken = { kind: 'tunnel' as const, bindHost: '127.0.0.1', open: () => Promise.reject(new Error('relay pod kact-x-tunnel: ErrImageNeverPull')) };
+      const failed = RunRuntime.start({ artifactDir: join(dir, 'b') }, broken, () => undefined);
+      await expect(failed.forJob(job).env).rejects.toThrow('the artifact and cache services of this run did not start: relay pod kact-x-tunnel: ErrImageNeverPull');
+      await expect(failed.description()).rejects.toThrow('ErrImageNeverPull');
+      await failed.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
@@ -107,14 +137,15 @@ describe('two runs on one cache folder', () => {
     const dir = await mkdtemp(join(tmpdir(), 'kact-runtime-'));
     const route = { kind: 'tunnel' as const, bindHost: '127.0.0.1', open: noTunnel };
     const lines: string[] = [];
-    const first = await RunRuntime.start({ artifactDir: join(dir, 'a1'), cacheDir: join(dir, 'cache') }, route, () => undefined);
+    const first = RunRuntime.start({ artifactDir: join(dir, 'a1'), cacheDir: join(dir, 'cache') }, route, () => undefined);
+    await first.ready;
     try {
-      const second = await RunRuntime.start({ artifactDir: join(dir, 'a2'), cacheDir: join(dir, 'cache') }, route, (line) => lines.push(line));
+      const second = RunRuntime.start({ artifactDir: join(dir, 'a2'), cacheDir: join(dir, 'cache') }, route, (line) => lines.push(line));
       try {
         const job = { runId: 'r2', key: 'k', repository: 'a/b', ref: 'refs/heads/main', baseRef: '', defaultBranch: 'main', eventName: 'push' };
-        expect(second.forJob(job).env.ACTIONS_CACHE_URL).toBeUndefined();
+        expect((await second.forJob(job).env).ACTIONS_CACHE_URL).toBeUndefined();
         expect(lines.join('\n')).toMatch(/^cache folder .*\/cache is (in use by process \d+|already open in this process).*: this run serves no cache/);
-        expect(first.forJob({ ...job, runId: 'r1' }).env.ACTIONS_CACHE_URL).toBe('http://relay.test:8080/kact/cache/');
+        expect((await first.forJob({ ...job, runId: 'r1' }).env).ACTIONS_CACHE_URL).toBe('http://relay.test:8080/kact/cache/');
       } finally {
         await second.close();
       }

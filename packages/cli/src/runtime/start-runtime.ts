@@ -5,11 +5,12 @@ import { RunRuntime } from './run-runtime.js';
 import { defaultArtifactDir, defaultCacheDir, parseSize, type RouteMode, type RuntimeFlags } from './runtime-flags.js';
 
 /**
- * Starts the run's services where the flags say and the route pods take to them. With a tunnel,
+ * Starts the run's services where the flags say and the route pods take to them, without
+ * waiting for them (RunRuntime.ready). With a tunnel,
  * the relay pod carries the run's labels, so `kact gc` collects it if kact dies.
  */
-export async function startRunRuntime(flags: RuntimeFlags, connection: KubeConnection, runId: string, signal: AbortSignal, log: (line: string) => void): Promise<RunRuntime> {
-  const route = await chooseRoute(flags.runtimeRoute as RouteMode, connection, async (port) => {
+export function startRunRuntime(flags: RuntimeFlags, connection: KubeConnection, runId: string, signal: AbortSignal, log: (line: string) => void): RunRuntime {
+  const route = chooseRoute(flags.runtimeRoute as RouteMode, connection, async (port) => {
     const tunnel = await openReverseTunnel(connection, { runId, target: { host: '127.0.0.1', port }, signal, warn: log });
     return { url: new URL(tunnel.url), description: `reverse tunnel through pod ${tunnel.podName}`, close: () => tunnel.close() };
   });

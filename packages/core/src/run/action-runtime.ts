@@ -14,7 +14,11 @@ export interface RuntimeJob {
 
 /** What a job's JavaScript and Docker actions get: variables, and those of their values that are secrets. */
 export interface ActionRuntimeEnv {
-  env: Record<string, string>;
+  /**
+   * May still be on its way when the job starts (a relay pod starting beside the job's pod):
+   * only the steps that get it wait for it.
+   */
+  env: Record<string, string> | Promise<Record<string, string>>;
   /** Values to mask in every log and report (the runtime token). */
   secrets: string[];
 }

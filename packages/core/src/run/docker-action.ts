@@ -50,7 +50,7 @@ async function runImage(job: JobEnvironment, invocation: StepInvocation, image: 
       ...(entrypoint ? { entrypoint: [entrypoint] } : {}),
       args,
       // The runner gives container actions its services (artifacts, cache) over the step's env.
-      env: { ...env, ...job.actionRuntimeEnv },
+      env: { ...env, ...(await job.actionRuntimeEnv) },
       workingDirectory: POD_PATHS.workspace,
       ...(invocation.timeoutMs ? { timeoutMs: invocation.timeoutMs } : {}),
     },

@@ -37,7 +37,7 @@ export interface JobEnvironment {
   /** Results of every step run so far, in order, including composite children's parents only. */
   results: StepResult[];
   /** ACTIONS_* variables of the run's artifact and cache services, for JavaScript and Docker actions only (as the runner). */
-  actionRuntimeEnv: Record<string, string>;
+  actionRuntimeEnv: Promise<Record<string, string>>;
   /**
    * The node JavaScript actions run with: `POD_EXTERNALS.node` in a container job's pod that has
    * kact's externals (`JobPodRequest.externals`), else `node` of the image.

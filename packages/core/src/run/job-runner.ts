@@ -35,6 +35,11 @@ export interface JobRunnerDeps {
   events: RunEvents;
   /** The artifact and cache services of the run, when kact serves them. */
   runtime?: ActionRuntime;
+  /**
+   * Where a finished job leaves the deletion of its pod for the run to await at its end, so the
+   * jobs that need this one start without waiting for it; without it the job awaits it itself.
+   */
+  teardowns?: Set<Promise<void>>;
 }
 
 export interface JobRunOptions extends StepOptions {
@@ -164,7 +169,7 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
     const state = new JobState(pod, contexts, { ...serviceEnv(pod.services), ...env });
     const commands = new WorkflowCommandProcessor({ masker, stepDebug: options.debug, workspace: POD_PATHS.workspace });
     // Reporters mask with the run's secrets only; the job's masker also knows ::add-mask:: values and the runtime token.
-    const environment: JobEnvironment = { state, ...deps, events: maskJobEvents(deps.events, masker), job: ref, masker, commands, options, cancellation: jobCancellation, posts: [], results: [], actionRuntimeEnv: runtime?.env ?? {}, nodeCommand: prepared.externals ? POD_EXTERNALS.node : 'node' };
+    const environment: JobEnvironment = { state, ...deps, events: maskJobEvents(deps.events, masker), job: ref, masker, commands, options, cancellation: jobCancellation, posts: [], results: [], actionRuntimeEnv: settledLater(runtime?.env ?? {}), nodeCommand: prepared.externals ? POD_EXTERNALS.node : 'node' };
     // Independent round-trips to the pod: in parallel, since they add up to the job's start time.
     const [, probed] = await Promise.all([populateWorkspace(deps.backend, pod, options.repoRoot, github.event), probeContainer(environment)]);
     Object.assign(state, probed);
@@ -195,7 +200,13 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
     return result(ref, leg, { result: cancellation.cancelled ? 'cancelled' : 'failure', error: masker.mask(describeError(err)) }, started);
   } finally {
     clearTimeout(timer);
-    if (pod) await deps.backend.stopJob(pod).catch((err) => deps.events.jobInfo?.(ref, `could not delete pod ${name}: ${describeError(err)}`));
+    if (pod) {
+      const teardown = deps.backend.stopJob(pod).catch((err) => deps.events.jobInfo?.(ref, `could not delete pod ${name}: ${describeError(err)}`));
+      if (deps.teardowns) {
+        deps.teardowns.add(teardown);
+        void teardown.finally(() => deps.teardowns!.delete(teardown));
+      } else await teardown;
+    }
   }
 }
 
@@ -239,3 +250,12 @@ function jobOutputs(job: JobEnvironment, scope: StepScope, templates: Record<str
   return outputs;
 }
 
+/**
+ * A value the job's steps may await, or never: a rejection no step awaits (a job without
+ * actions, whose services failed to start) is not an unhandled one.
+ */
+function settledLater<T>(value: T | Promise<T>): Promise<T> {
+  const promise = Promise.resolve(value);
+  promise.catch(() => undefined);
+  return promise;
+}

@@ -33,7 +33,7 @@ export async function runNodeAction(
         kind: 'exec',
         container: job.state.pod.mainContainer,
         command: [job.nodeCommand, `${resolved.podDir}/${script}`],
-        env: { ...invocation.env, ...job.actionRuntimeEnv, ...inputs.env, ...actionEnv(resolved), ...stateEnv(job.state.actionState.get(invocation.key)) },
+        env: { ...invocation.env, ...(await job.actionRuntimeEnv), ...inputs.env, ...actionEnv(resolved), ...stateEnv(job.state.actionState.get(invocation.key)) },
         workingDirectory: POD_PATHS.workspace,
         ...(invocation.timeoutMs ? { timeoutMs: invocation.timeoutMs } : {}),
       },

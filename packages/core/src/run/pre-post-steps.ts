@@ -64,7 +64,7 @@ export async function runPreSteps(job: JobEnvironment, steps: Step[], scope: Ste
           kind: 'exec',
           container: job.state.pod.mainContainer,
           command: [job.nodeCommand, `${resolved.podDir}/${runs.pre}`],
-          env: { ...env, ...job.actionRuntimeEnv, ...inputs.env, ...actionEnv(resolved) },
+          env: { ...env, ...(await job.actionRuntimeEnv), ...inputs.env, ...actionEnv(resolved) },
           workingDirectory: POD_PATHS.workspace,
         },
         signal,

@@ -23,8 +23,14 @@ export async function runPlan(plan: Plan, deps: JobRunnerDeps, options: RunOptio
   const started = Date.now();
   const runId = options.runId ?? newRunId();
   deps.events.runStarted?.({ runId, event: options.event, jobs: plan.jobs.map((j) => ({ key: j.key, name: j.job.name ?? j.job.id, workflow: j.workflow.name })) });
-  const scheduler = new JobScheduler(deps, { ...options, runId }, cancellation, options.concurrentJobs);
-  await scheduler.runJobs(plan, options.contexts);
+  const teardowns = new Set<Promise<void>>();
+  const scheduler = new JobScheduler({ ...deps, teardowns }, { ...options, runId }, cancellation, options.concurrentJobs);
+  try {
+    await scheduler.runJobs(plan, options.contexts);
+  } finally {
+    // The run is over once every pod it started is deleted: nothing of it outlives it.
+    while (teardowns.size) await Promise.all(teardowns);
+  }
 
   const order = (key: string) => plan.jobs.findIndex((j) => key === j.key || key.startsWith(`${j.key}[`) || key.startsWith(`${j.job.id} `));
   const jobs = [...scheduler.results].sort((a, b) => order(a.key) - order(b.key));
