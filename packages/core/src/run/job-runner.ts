@@ -137,6 +137,7 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
   const jobCancellation = cancellation.child();
   const timer = setTimeout(() => jobCancellation.request(), timeoutMs);
   let pod: JobPod | undefined;
+  let staged: Promise<StagedWorkspace> | undefined;
   // The key's hash keeps names apart when two reusable-workflow calls run jobs of the same id.
   const name = `${dnsLabel(`kact-${options.runId}-${job.id}`, 50)}-${createHash('sha256').update(ref.key).digest('hex').slice(0, 6)}`;
   try {
@@ -161,6 +162,9 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
     );
     const prepared = deps.strategy.preparePod?.(request, { steps: job.steps.length }) ?? request;
     deps.events.jobInfo?.(ref, `starting pod ${name} (${request.main.image}${request.services.length ? ` + ${request.services.map((s) => s.id).join(', ')}` : ''})`);
+    // Read while the pod starts: on a large repository, listing its files is not free.
+    staged = stageWorkspace(options.repoRoot, github.event);
+    staged.catch(() => undefined);
     pod = await deps.backend.startJob(prepared, jobCancellation.signal);
     for (const warning of pod.warnings ?? []) deps.events.jobInfo?.(ref, `warning: ${warning}`);
     const services = Object.fromEntries(Object.entries(pod.services).map(([id, s]) => [id, { id: s.container, ports: s.ports, network: '' }]));
@@ -171,7 +175,7 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
     // Reporters mask with the run's secrets only; the job's masker also knows ::add-mask:: values and the runtime token.
     const environment: JobEnvironment = { state, ...deps, events: maskJobEvents(deps.events, masker), job: ref, masker, commands, options, cancellation: jobCancellation, posts: [], results: [], actionRuntimeEnv: settledLater(runtime?.env ?? {}), nodeCommand: prepared.externals ? POD_EXTERNALS.node : 'node' };
     // Independent round-trips to the pod: in parallel, since they add up to the job's start time.
-    const [, probed] = await Promise.all([populateWorkspace(deps.backend, pod, options.repoRoot, github.event), probeContainer(environment)]);
+    const [, probed] = await Promise.all([populateWorkspace(deps.backend, pod, options.repoRoot, await staged), probeContainer(environment)]);
     Object.assign(state, probed);
 
     const scope: StepScope = { steps: state.steps, status: 'success', defaults: { run: { ...planned.workflow.defaults.run, ...job.defaults.run } } };
@@ -200,6 +204,7 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
     return result(ref, leg, { result: cancellation.cancelled ? 'cancelled' : 'failure', error: masker.mask(describeError(err)) }, started);
   } finally {
     clearTimeout(timer);
+    void staged?.then((s) => rm(s.eventDir, { recursive: true, force: true })).catch(() => undefined);
     if (pod) {
       const teardown = deps.backend.stopJob(pod).catch((err) => deps.events.jobInfo?.(ref, `could not delete pod ${name}: ${describeError(err)}`));
       if (deps.teardowns) {
@@ -217,18 +222,22 @@ function defaultBranchOf(github: Record<string, Value>): string {
   return typeof branch === 'string' && branch ? branch : 'main';
 }
 
+/** What the job's pod receives first, prepared on this machine: which files of the working tree to leave out, and the event payload. */
+interface StagedWorkspace {
+  exclude: (relativePath: string) => boolean;
+  /** A temporary folder holding `event.json`; removed when the job ends. */
+  eventDir: string;
+}
+
+async function stageWorkspace(repoRoot: string, event: Value | undefined): Promise<StagedWorkspace> {
+  const [exclude, eventDir] = await Promise.all([workspaceExcludes(repoRoot), mkdtemp(join(tmpdir(), 'kact-event-'))]);
+  await writeFile(join(eventDir, 'event.json'), JSON.stringify(event ?? {}, null, 2));
+  return { exclude, eventDir };
+}
+
 /** Copies the working tree (minus .gitignore'd files) and the event payload into the pod. */
-async function populateWorkspace(backend: JobBackend, pod: JobPod, repoRoot: string, event: Value | undefined): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'kact-event-'));
-  try {
-    await writeFile(join(dir, 'event.json'), JSON.stringify(event ?? {}, null, 2));
-    await Promise.all([
-      workspaceExcludes(repoRoot).then((exclude) => backend.copyIn(pod, repoRoot, POD_PATHS.workspace, { exclude })),
-      backend.copyIn(pod, dir, `${POD_PATHS.temp}/_github_workflow`),
-    ]);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+async function populateWorkspace(backend: JobBackend, pod: JobPod, repoRoot: string, staged: StagedWorkspace): Promise<void> {
+  await Promise.all([backend.copyIn(pod, repoRoot, POD_PATHS.workspace, { exclude: staged.exclude }), backend.copyIn(pod, staged.eventDir, `${POD_PATHS.temp}/_github_workflow`)]);
 }
 
 /** Job outputs: templates over the steps context; values holding a secret are dropped, as GitHub does. */
