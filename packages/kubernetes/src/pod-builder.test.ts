@@ -104,6 +104,13 @@ describe('buildJobPod', () => {
     expect(spec.activeDeadlineSeconds).toBe(360 * 60 + 300);
   });
 
+  it('names the containers the job need not wait for, and no others', () => {
+    const helper = (name: string) => ({ name, image: 'kact.local/runner:trixie', env: {}, keepAlive: false, startsInBackground: true });
+    const pod = build({ ...request(), extra: [helper('agent'), helper('slot-0')] }).pod;
+    expect(pod.metadata!.annotations!['kact.dev/background-containers']).toBe('agent,slot-0');
+    expect(build(request()).pod.metadata!.annotations!['kact.dev/background-containers']).toBeUndefined();
+  });
+
   it('creates no Secret when the job has no secret values', () => {
     expect(build({ ...request(), secrets: {} }).objects.map((o) => o.kind)).toEqual(['ConfigMap']);
   });

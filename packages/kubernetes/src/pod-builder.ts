@@ -12,6 +12,9 @@ export const LABELS = {
   pod: 'kact.dev/pod',
 } as const;
 
+/** On a job pod: its containers the job does not wait for (ContainerRequest.startsInBackground), comma-separated. */
+export const BACKGROUND_CONTAINERS = 'kact.dev/background-containers';
+
 /** The static busybox every container can run, whatever its image (copied in by the init container). */
 export const POD_BUSYBOX = `${POD_PATHS.runtime}/bin/busybox`;
 
@@ -154,6 +157,7 @@ export function buildJobPod(request: JobPodRequest, settings: PodBuildSettings, 
     });
   }
 
+  const background = all.filter((c) => c.startsInBackground && c !== request.main).map((c) => c.name);
   const pullSecret: KubeObject | undefined = request.imagePullCredentials?.length
     ? { apiVersion: 'v1', kind: 'Secret', metadata: metadata(names.pullSecret), type: 'kubernetes.io/dockerconfigjson', stringData: { '.dockerconfigjson': dockerConfigJson(request.imagePullCredentials) } }
     : undefined;
@@ -163,7 +167,10 @@ export function buildJobPod(request: JobPodRequest, settings: PodBuildSettings, 
   const pod: V1Pod = {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { ...metadata(names.pod), annotations: { 'kubectl.kubernetes.io/default-container': request.main.name } },
+    metadata: {
+      ...metadata(names.pod),
+      annotations: { 'kubectl.kubernetes.io/default-container': request.main.name, ...(background.length ? { [BACKGROUND_CONTAINERS]: background.join(',') } : {}) },
+    },
     spec: {
       restartPolicy: 'Never',
       enableServiceLinks: false,

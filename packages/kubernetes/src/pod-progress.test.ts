@@ -30,6 +30,16 @@ describe('podProgress', () => {
     expect(podProgress(both)).toEqual({ state: 'running' });
   });
 
+  it("does not wait for the containers a strategy starts in the background, but fails when one cannot start", () => {
+    const sidecar = (slot: object): V1Pod => ({
+      metadata: { annotations: { 'kact.dev/background-containers': 'kact-agent,kact-slot-0' } },
+      spec: { containers: [{ name: 'runner', image: 'runner:1' }, { name: 'kact-agent', image: 'tools:1' }, { name: 'kact-slot-0', image: 'runner:1' }] },
+      status: { phase: 'Running', containerStatuses: [{ name: 'runner', state: { running: {} } } as never, { name: 'kact-agent', state: { waiting: { reason: 'ContainerCreating' } } } as never, { name: 'kact-slot-0', state: slot } as never] },
+    });
+    expect(podProgress(sidecar({ waiting: { reason: 'ContainerCreating' } }))).toEqual({ state: 'running' });
+    expect(podProgress(sidecar({ waiting: { reason: 'CreateContainerError', message: 'no such file' } }))).toEqual({ state: 'failed', reason: 'container kact-slot-0 (image runner:1): CreateContainerError: no such file' });
+  });
+
   it('fails at once on pull errors, naming container and image', () => {
     const p = pod({ phase: 'Pending', containerStatuses: [{ name: 'svc-redis', state: { waiting: { reason: 'ErrImageNeverPull', message: 'never pull' } } } as never] });
     expect(podProgress(p)).toEqual({ state: 'failed', reason: 'container svc-redis (image redis:7): ErrImageNeverPull: never pull' });

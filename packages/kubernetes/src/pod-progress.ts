@@ -1,4 +1,5 @@
 import type { CoreV1Event, V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import { BACKGROUND_CONTAINERS } from './pod-builder.js';
 
 /** Where a starting job pod stands, read from its status alone. */
 export type PodProgress =
@@ -49,9 +50,10 @@ export function podProgress(pod: V1Pod, now = Date.now()): PodProgress {
   if (status.phase === 'Failed' || status.phase === 'Succeeded') {
     return { state: 'failed', reason: `pod ${status.phase.toLowerCase()}: ${status.reason ?? ''} ${status.message ?? ''}`.trim() };
   }
-  const expected = pod.spec?.containers?.length ?? 0;
-  const running = (status.containerStatuses ?? []).filter((cs) => cs.state?.running).length;
-  if (expected > 0 && running === expected) return healthProgress(pod, now);
+  const background = new Set(pod.metadata?.annotations?.[BACKGROUND_CONTAINERS]?.split(',') ?? []);
+  const awaited = (pod.spec?.containers ?? []).filter((c) => !background.has(c.name)).map((c) => c.name);
+  const running = new Set((status.containerStatuses ?? []).filter((cs) => cs.state?.running).map((cs) => cs.name));
+  if (awaited.length > 0 && awaited.every((name) => running.has(name))) return healthProgress(pod, now);
   const waiting = (status.containerStatuses ?? status.initContainerStatuses ?? []).map((cs) => cs.state?.waiting?.reason).filter(Boolean);
   return { state: 'pending', detail: `${status.phase ?? 'Pending'}${waiting.length ? ` (${[...new Set(waiting)].join(', ')})` : ''}` };
 }

@@ -33,6 +33,13 @@ export interface ContainerRequest {
    * workflow set by running elsewhere than the job container.
    */
   sharesJobLimits?: boolean;
+  /**
+   * The job may start before this container runs: a strategy's helper whose users wait for it
+   * themselves (the sidecar strategy's agent and step slots). A pod's containers start one after
+   * another and the kubelet reports them only at its next relist (once a second), so waiting for
+   * every helper can cost a job a whole second. One that fails to start still fails the job.
+   */
+  startsInBackground?: boolean;
 }
 
 export interface ServiceRequest {
