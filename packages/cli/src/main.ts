@@ -108,7 +108,7 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
     .option('--strategies <names>', 'step strategies to compare, comma-separated (unavailable ones are reported and skipped)', 'exec,sidecar')
     .option('--repeat <n>', 'repetitions of every scenario under every strategy', '3')
     .option('--out <dir>', 'where results.md, results.json and results.svg go', 'bench-results')
-    .option('--scenarios <names>', "comma-separated: steps, job-start, matrix, rss-20, env-500, log-50mb (on the cluster), cli (kact's own start: --help, --version, list, run --dry-run; no cluster) (default: all)")
+    .option('--scenarios <names>', "comma-separated: steps, steps-30, steps-100, job-start (with a bare pod beside it), matrix, rss-20, env-500, log-50mb, run-hello, run-matrix-6 (whole `kact run`s, against act's figures) (on the cluster), cli (kact's own start: --help, --version, list, run --dry-run; no cluster) (default: all)")
     .option('--concurrent-jobs <n>', 'job legs running at once in the matrix scenarios', '4')
     .option('--kubeconfig <file>', 'kubeconfig')
     .option('--context <name>', 'kubeconfig context')

@@ -87,7 +87,7 @@ describe('kact bench and kact gc', () => {
       registerRun,
     });
     expect(results.runs.every((r) => r.ok)).toBe(true);
-    const runIds = [...results.rawExec.map((r) => r.runId), ...results.runs.map((r) => r.runId)];
+    const runIds = [...results.rawExec.map((r) => r.runId), ...results.runs.flatMap((r) => (r.runId ? [r.runId] : []))];
     expect(runIds).toHaveLength(3);
     expect([...askedGc.keys()].sort()).toEqual([...runIds].sort());
     for (const answers of askedGc.values()) expect(answers.every((mayCollect) => !mayCollect)).toBe(true);

@@ -1,17 +1,23 @@
-import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Cancellation, type JobBackend, type JobPod, type ProcessResult, type StepStrategy } from '@kact/core';
 import type { KubeConnection } from '@kact/kubernetes';
 import { runBench, type StrategyTarget } from './bench-run.js';
+import { repositoryKact } from './kact-run.js';
 
 const connection = { server: 'https://cluster.invalid', context: 'fake', namespace: 'bench' } as KubeConnection;
 
 /** Pods that start at once and steps that succeed at once: the bench's bookkeeping, no cluster. */
-function fakeTarget(name: string, startError?: string): StrategyTarget & { pods: string[] } {
+function fakeTarget(name: string, startError?: string, events: string[] = []): StrategyTarget & { pods: string[] } {
   const pods: string[] = [];
   const backend: JobBackend = {
     startJob: async (request) => {
       if (startError) throw new Error(startError);
       pods.push(request.name);
+      events.push(`${name} job pod`);
       return { name: request.name, namespace: 'bench', mainContainer: request.main.name, services: {} } satisfies JobPod;
     },
     copyIn: async () => undefined,
@@ -121,5 +127,107 @@ describe('runBench', () => {
     });
     expect(results.runs.map((r) => `${r.scenario} ${r.strategy}`)).toEqual(['env-500 exec']);
     expect(results.cancelled).toBe(true);
+  });
+});
+
+describe('runBench: the bare pod beside job-start', () => {
+  it('starts bare pods before each strategy\'s job-start run, as its own run for kact gc, and records a failure without stopping', async () => {
+    const events: string[] = [];
+    const live = new Set<string>();
+    const progress: string[] = [];
+    let calls = 0;
+    const results = await runBench({
+      targets: [fakeTarget('exec', undefined, events), fakeTarget('sidecar', undefined, events)],
+      scenarios: ['job-start'],
+      repeat: 2,
+      concurrentJobs: 4,
+      barePod: async (_connection, options) => {
+        events.push(`bare ×${options.count} as ${options.runId}`);
+        expect(live.has(options.runId)).toBe(true);
+        if (++calls === 4) throw new Error('pods is forbidden');
+        return { samples: [1000 + calls, 1100.123], failures: calls === 2 ? ['ErrImageNeverPull'] : [] };
+      },
+      registerRun: (runId) => {
+        live.add(runId);
+        return () => live.delete(runId);
+      },
+      progress: (line) => progress.push(line),
+    });
+
+    const bare = (i: number) => `bare ×5 as ${results.barePod![i]!.runId}`;
+    const legs = (strategy: string) => Array.from({ length: 5 }, () => `${strategy} job pod`);
+    expect(events).toEqual([bare(0), ...legs('exec'), bare(1), ...legs('sidecar'), bare(2), ...legs('exec'), bare(3), ...legs('sidecar')]);
+    expect(results.barePod!.map(({ runId: _, ...rest }) => rest)).toEqual([
+      { repetition: 1, before: 'exec', samples: [1001, 1100.12], failures: [] },
+      { repetition: 1, before: 'sidecar', samples: [1002, 1100.12], failures: ['ErrImageNeverPull'] },
+      { repetition: 2, before: 'exec', samples: [1003, 1100.12], failures: [] },
+      { repetition: 2, before: 'sidecar', samples: [], failures: [], error: 'pods is forbidden' },
+    ]);
+    expect(results.runs.map((r) => `${r.repetition} ${r.scenario} ${r.strategy} ${r.ok}`)).toEqual(['1 job-start exec true', '1 job-start sidecar true', '2 job-start exec true', '2 job-start sidecar true']);
+    expect(live.size).toBe(0);
+    expect(results.rawExec).toEqual([]);
+    expect(progress).toContain('[1/2] bare pod before sidecar: 2 pod starts, p50 1051 ms, 1 failed (ErrImageNeverPull)');
+    expect(progress).toContain('[2/2] bare pod before sidecar FAILED: pods is forbidden');
+  });
+});
+
+describe('runBench: whole kact runs (run-hello, run-matrix-6)', () => {
+  const fakeKact = resolve(import.meta.dirname, '../test/fake-kact.mjs');
+  const exampleRepo = resolve(import.meta.dirname, '../../../examples/hello');
+  let dir: string | undefined;
+  afterAll(async () => {
+    delete process.env['FAKE_KACT_LOG'];
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('spawns kact run per strategy on git copies of the repositories; a failed, short or silent run is a failed sample with its reason', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kact-bench-run-test-'));
+    const log = join(dir, 'args.log');
+    process.env['FAKE_KACT_LOG'] = log;
+    const results = await runBench({
+      targets: ['exec', 'short', 'broken', 'crash'].map((name) => fakeTarget(name)),
+      scenarios: ['run-hello', 'run-matrix-6'],
+      repeat: 1,
+      concurrentJobs: 3,
+      kact: { kactBin: fakeKact, repo: exampleRepo, runArgs: ['--context', 'bench-ctx'] },
+    });
+
+    const outcome = (scenario: string, strategy: string) => results.runs.find((r) => r.scenario === scenario && r.strategy === strategy)!;
+    const hello = outcome('run-hello', 'exec');
+    expect(hello).toMatchObject({ ok: true, runId: 'fake-exec' });
+    expect(hello.values['run-hello.wall']).toEqual([Math.round(hello.wallMs / 10) / 100]);
+    expect(outcome('run-matrix-6', 'exec')).toMatchObject({ ok: true, values: { 'run-matrix-6.wall': [expect.any(Number)] } });
+    expect(outcome('run-hello', 'short')).toMatchObject({ ok: false, values: {}, error: '2 of 3 jobs succeeded (job 0: success, job 1: success, job 2: skipped)' });
+    expect(outcome('run-matrix-6', 'broken')).toMatchObject({ ok: false, runId: 'fake-broken', error: 'run failure: job 0: pod gone' });
+    expect(outcome('run-hello', 'crash')).toMatchObject({ ok: false, error: 'exit 1: Error: kaboom' });
+    expect(outcome('run-hello', 'crash').runId).toBeUndefined();
+
+    const spawned = (await readFile(log, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as string[]);
+    expect(spawned).toHaveLength(8);
+    expect(spawned[0]).toEqual(['run', '-C', expect.stringMatching(/[\\/]run-hello$/), '--strategy', 'exec', '--concurrent-jobs', '3', '--json', expect.stringMatching(/run-hello-exec-1\.json$/), '--context', 'bench-ctx']);
+    expect(existsSync(spawned[0]![2]!)).toBe(false);
+    expect(results.kact).toEqual({ kactBin: fakeKact, repo: exampleRepo, runArgs: ['--context', 'bench-ctx'] });
+  });
+
+  it("spawns the cli scenario's kact with the user's cluster flags when given no other", async () => {
+    const log = join(dir!, 'cli-args.log');
+    process.env['FAKE_KACT_LOG'] = log;
+    const results = await runBench({
+      targets: [fakeTarget('exec')],
+      scenarios: ['run-hello'],
+      repeat: 1,
+      concurrentJobs: 4,
+      cli: { kactBin: fakeKact, repo: exampleRepo, runArgs: ['--kubeconfig', '/k/config'] },
+    });
+    expect(results.runs.map((r) => r.ok)).toEqual([true]);
+    expect(JSON.parse(await readFile(log, 'utf8'))).toEqual(expect.arrayContaining(['--kubeconfig', '/k/config']));
+  });
+
+  it("defaults to this repository's kact and examples/hello, on the bench's context and namespace", () => {
+    const kact = repositoryKact({ context: 'kube-local', namespace: 'bench' });
+    expect(kact.kactBin).toBe(resolve(import.meta.dirname, '../../../packages/cli/bin/kact.js'));
+    expect(existsSync(kact.kactBin)).toBe(true);
+    expect(kact.repo).toBe(exampleRepo);
+    expect(kact.runArgs).toEqual(['--context', 'kube-local', '--namespace', 'bench']);
   });
 });

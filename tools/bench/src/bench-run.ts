@@ -1,13 +1,17 @@
 import { cpus, loadavg } from 'node:os';
-import { ActionStore, Cancellation, newRunId, runPlan, type JobBackend, type RunResult, type StepStrategy } from '@kact/core';
+import { ActionStore, Cancellation, newRunId, runPlan, type JobBackend, type StepStrategy } from '@kact/core';
 import type { KubeConnection } from '@kact/kubernetes';
+import { measureBarePodStarts } from './bare-pod.js';
+import { BASELINES, type BaselineName, type BaselineResult, type BaselineSamples } from './baselines.js';
 import { measureCliStart, type CliSample, type CliStartSettings } from './cli-start.js';
+import { createKactRunRepos, repositoryKact, runKactProcess, type KactProcess, type KactRunRepos } from './kact-run.js';
 import { measureRawExec } from './raw-exec.js';
+import { failureOf } from './run-failure.js';
 import { sampleRss, type RssReading } from './rss-sampler.js';
 import { createScenarioRepo, type ScenarioRepo } from './scenario-repo.js';
-import { needsCluster, SCENARIOS, type ClusterScenarioName, type ScenarioName } from './scenarios.js';
+import { needsCluster, SCENARIOS, type ClusterScenarioName, type KactRunScenario, type PlanScenario, type Scenario, type ScenarioName } from './scenarios.js';
 import { SilentEvents, type LogCheck } from './silent-events.js';
-import { percentile } from './statistics.js';
+import { percentile, round2 } from './statistics.js';
 import { LOG_SHAPE, SIZES } from './workflows.js';
 
 /** A step strategy ready to run jobs: what the composition root built for its name. */
@@ -42,6 +46,15 @@ export interface BenchOptions {
   rawExecCount?: number;
   /** How the baseline is measured (tests replace the cluster's exec). */
   rawExec?: typeof measureRawExec;
+  /** Bare pods started before each strategy's job-start run (default: as many as its legs). */
+  barePodCount?: number;
+  /** How bare pods are started (tests replace the cluster). */
+  barePod?: typeof measureBarePodStarts;
+  /**
+   * The kact the `run-*` scenarios spawn (default: `cli`'s, else this repository's on the first
+   * strategy's context and namespace; see kact-run.ts).
+   */
+  kact?: KactProcess;
   /** One line per finished run, for a person watching. */
   progress?: (line: string) => void;
   /** Marks a run as live for `kact gc` while it runs; returns the function that forgets it. */
@@ -54,7 +67,8 @@ export interface RunSample {
   scenario: ClusterScenarioName;
   strategy: string;
   repetition: number;
-  runId: string;
+  /** kact's run id (a spawned `kact run` that wrote no result has none known). */
+  runId?: string;
   ok: boolean;
   error?: string;
   wallMs: number;
@@ -62,14 +76,6 @@ export interface RunSample {
   values: Record<string, number[]>;
   log?: LogCheck;
   rss?: RssReading;
-}
-
-export interface RawExecSamples {
-  repetition: number;
-  runId: string;
-  samples: number[];
-  failures: string[];
-  error?: string;
 }
 
 /** Everything a bench measured: the JSON file, and what the table and chart are drawn from. */
@@ -85,8 +91,12 @@ export interface BenchResults {
   strategies: string[];
   unavailable: UnavailableStrategy[];
   scenarios: ScenarioName[];
-  rawExec: RawExecSamples[];
+  /** The `raw-exec` baseline (steps); `barePod` the `bare-pod` one (job-start), see baselines.ts. */
+  rawExec: BaselineSamples[];
+  barePod?: BaselineSamples[];
   runs: RunSample[];
+  /** What the `run-*` scenarios spawned, when they ran. */
+  kact?: KactProcess;
   /** The `cli` scenario's spawns, when it ran. */
   cli?: { kactBin: string; repo: string; spawnsPerRepetition: number; samples: CliSample[] };
   /** Cluster scenarios asked for and not run, and why. */
@@ -94,20 +104,8 @@ export interface BenchResults {
   cancelled: boolean;
 }
 
-const round = (n: number) => Math.round(n * 100) / 100;
-
-/** Why a run did not succeed, in one line: job errors, failed steps, kact's last messages. */
-function failureOf(result: RunResult, events: SilentEvents): string {
-  const reasons = result.jobs.flatMap((j) => [
-    ...(j.error ? [`${j.name}: ${j.error}`] : []),
-    ...j.steps.filter((s) => s.conclusion === 'failure').map((s) => `${j.name} / ${s.name}: ${s.error ?? 'failed'}`),
-  ]);
-  const why = reasons.length > 0 ? reasons : events.messages.slice(-3);
-  return `run ${result.result}: ${why.slice(0, 3).join('; ') || 'no reason given'}`;
-}
-
-async function runScenario(target: StrategyTarget, repo: ScenarioRepo, name: ClusterScenarioName, repetition: number, options: BenchOptions): Promise<RunSample> {
-  const scenario = SCENARIOS[name];
+async function runPlanScenario(target: StrategyTarget, repo: ScenarioRepo, scenario: PlanScenario, repetition: number, options: BenchOptions): Promise<RunSample> {
+  const name = scenario.name;
   const runId = newRunId();
   const events = new SilentEvents(LOG_SHAPE.width);
   const actions = new ActionStore({ repoRoot: repo.root, actionsUrl: 'https://github.com', cacheDir: `${repo.root}/.actions`, offline: true });
@@ -135,18 +133,18 @@ async function runScenario(target: StrategyTarget, repo: ScenarioRepo, name: Clu
       },
       runCancellation,
     );
-    sample.wallMs = round(performance.now() - started);
+    sample.wallMs = round2(performance.now() - started);
     const reading = rss?.stop();
     if (reading) sample.rss = reading;
     const measured = scenario.measure({ result, events, ...(reading ? { rss: reading } : {}) });
     if (measured.log) sample.log = measured.log;
     if (result.result === 'success') {
       sample.ok = true;
-      sample.values = Object.fromEntries(Object.entries(measured.values).map(([id, values]) => [id, values.map(round)]));
-    } else sample.error = failureOf(result, events);
+      sample.values = Object.fromEntries(Object.entries(measured.values).map(([id, values]) => [id, values.map(round2)]));
+    } else sample.error = failureOf(result, events.messages);
   } catch (err) {
     rss?.stop();
-    sample.wallMs = round(performance.now() - started);
+    sample.wallMs = round2(performance.now() - started);
     sample.error = err instanceof Error ? err.message : String(err);
   } finally {
     unlink();
@@ -198,17 +196,59 @@ function describeCli(samples: CliSample[], repetition: number, repeat: number): 
   return `[${repetition}/${repeat}] cli: ${samples.length} spawns, median ${medians.join(', ') || '—'}${failures}`;
 }
 
+/** How each baseline is measured: with the strategy's backend (a kact job pod) or bare on its cluster. */
+const MEASURE_BASELINE: Record<BaselineName, (target: StrategyTarget, run: { runId: string; signal: AbortSignal }, options: BenchOptions) => Promise<BaselineResult>> = {
+  'raw-exec': (target, run, options) => (options.rawExec ?? measureRawExec)(target.backend, target.connection, { ...run, count: options.rawExecCount ?? 200 }),
+  'bare-pod': (target, run, options) => (options.barePod ?? measureBarePodStarts)(target.connection, { ...run, count: options.barePodCount ?? SIZES.jobStarts }),
+};
+
+/**
+ * One measurement of a baseline, registered as a run of its own while it lasts (so `kact gc`
+ * leaves its pods alone, and removes them should the bench die). A failure is recorded, never thrown.
+ */
+async function measureBaseline(name: BaselineName, target: StrategyTarget, repetition: number, before: string | undefined, options: BenchOptions, signal: AbortSignal): Promise<BaselineSamples> {
+  const runId = newRunId();
+  const forget = options.registerRun?.(runId) ?? (() => undefined);
+  const head = { repetition, runId, ...(before ? { before } : {}) };
+  try {
+    const measured = await MEASURE_BASELINE[name](target, { runId, signal }, options);
+    return { ...head, samples: measured.samples.map(round2), failures: measured.failures };
+  } catch (err) {
+    return { ...head, samples: [], failures: [], error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    forget();
+  }
+}
+
+/** `[1/3] bare pod before exec: 5 pod starts, p50 1234 ms`: a baseline's measurement, for a person watching. */
+function describeBaseline(name: BaselineName, measured: BaselineSamples, repeat: number): string {
+  const info = BASELINES[name];
+  const head = `[${measured.repetition}/${repeat}] ${info.name}${measured.before ? ` before ${measured.before}` : ''}`;
+  if (measured.error) return `${head} FAILED: ${measured.error}`;
+  const p50 = measured.samples.length ? `, p50 ${Math.round(percentile(measured.samples, 50))} ms` : '';
+  const failed = measured.failures.length ? `, ${measured.failures.length} failed (${measured.failures[0]})` : '';
+  return `${head}: ${measured.samples.length} ${info.samples}${p50}${failed}`;
+}
+
+/** The kact the `run-*` scenarios spawn: the one given, else `cli`'s (the user's cluster flags with it), else this repository's. */
+function kactToSpawn(options: BenchOptions, connection: KubeConnection): KactProcess {
+  if (options.kact) return options.kact;
+  if (options.cli) return { kactBin: options.cli.kactBin, repo: options.cli.repo, runArgs: options.cli.runArgs ?? [] };
+  return repositoryKact(connection);
+}
+
 /**
  * Runs every scenario under every strategy, interleaved (each scenario under each strategy in
- * turn, then the next scenario) and repeated, with the `cli` scenario (no cluster) and then the
- * raw exec baseline at the start of each repetition. A failed run is a sample with its error; it
- * never stops the bench.
+ * turn, then the next scenario) and repeated, with the `cli` scenario (no cluster) at the start
+ * of each repetition and each scenario's baseline beside its runs. A failed run is a sample with
+ * its error; it never stops the bench.
  */
 export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const startedAt = new Date().toISOString();
-  const loadavgBefore = loadavg().map(round);
+  const loadavgBefore = loadavg().map(round2);
   const say = options.progress ?? (() => undefined);
   const cancellation = options.cancellation ?? new Cancellation();
+  const baselines: Record<BaselineName, BaselineSamples[]> = { 'raw-exec': [], 'bare-pod': [] };
   const results: BenchResults = {
     kind: 'kact-bench',
     version: 1,
@@ -220,7 +260,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     strategies: options.targets.map((t) => t.name),
     unavailable: options.unavailable ?? [],
     scenarios: options.scenarios,
-    rawExec: [],
+    rawExec: baselines['raw-exec'],
+    barePod: baselines['bare-pod'],
     runs: [],
     cancelled: false,
   };
@@ -234,8 +275,24 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   if (first && !options.clusterSkipped) results.cluster = { server: first.connection.server, context: first.connection.context, namespace: first.connection.namespace };
   if (!cli && (!first || clusterScenarios.length === 0)) return results;
 
-  const repo = first && clusterScenarios.length > 0 ? await createScenarioRepo(clusterScenarios) : undefined;
+  const scenarios: Scenario[] = first ? clusterScenarios.map((name) => SCENARIOS[name]) : [];
+  const spawned = scenarios.filter((s): s is KactRunScenario => s.kind === 'kact-run');
+  const kact = spawned.length > 0 && first ? kactToSpawn(options, first.connection) : undefined;
+  if (kact) results.kact = kact;
+  let repo: ScenarioRepo | undefined;
+  let kactRepos: KactRunRepos | undefined;
+  const runOne = (scenario: Scenario, target: StrategyTarget, repetition: number): Promise<RunSample> =>
+    scenario.kind === 'plan'
+      ? runPlanScenario(target, repo!, scenario, repetition, options)
+      : runKactProcess(kact!, scenario, kactRepos!, { strategy: target.name, repetition, concurrentJobs: options.concurrentJobs });
+  const recordBaseline = async (name: BaselineName, target: StrategyTarget, repetition: number, before?: string) => {
+    const measured = await measureBaseline(name, target, repetition, before, options, cancellation.signal);
+    baselines[name].push(measured);
+    say(describeBaseline(name, measured, options.repeat));
+  };
   try {
+    if (scenarios.some((s) => s.kind === 'plan')) repo = await createScenarioRepo(clusterScenarios);
+    if (kact) kactRepos = await createKactRunRepos(spawned, kact.repo);
     for (let repetition = 1; repetition <= options.repeat && !cancellation.cancelled; repetition++) {
       // First, while no pod of the bench runs: kact's own start, spawned on this machine.
       if (cli) {
@@ -243,36 +300,23 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         results.cli!.samples.push(...samples);
         say(describeCli(samples, repetition, options.repeat));
       }
-      if (!first || !repo) continue;
-      if (clusterScenarios.includes('steps')) {
-        const runId = newRunId();
-        const forget = options.registerRun?.(runId) ?? (() => undefined);
-        try {
-          const raw = await (options.rawExec ?? measureRawExec)(first.backend, first.connection, { runId, count: options.rawExecCount ?? 200, signal: cancellation.signal });
-          results.rawExec.push({ repetition, runId, samples: raw.samples.map(round), failures: raw.failures });
-          say(`[${repetition}/${options.repeat}] raw exec: ${raw.samples.length} round-trips${raw.failures.length ? `, ${raw.failures.length} failed` : ''}`);
-        } catch (err) {
-          const error = err instanceof Error ? err.message : String(err);
-          results.rawExec.push({ repetition, runId, samples: [], failures: [], error });
-          say(`[${repetition}/${options.repeat}] raw exec FAILED: ${error}`);
-        } finally {
-          forget();
-        }
-      }
-      for (const name of clusterScenarios) {
+      for (const scenario of scenarios) {
+        const baseline = scenario.baseline;
+        if (baseline?.before === 'scenario' && !cancellation.cancelled) await recordBaseline(baseline.name, first!, repetition);
         for (const target of options.targets) {
+          if (baseline?.before === 'each-run' && !cancellation.cancelled) await recordBaseline(baseline.name, target, repetition, target.name);
           if (cancellation.cancelled) break;
-          const sample = await runScenario(target, repo, name, repetition, options);
+          const sample = await runOne(scenario, target, repetition);
           results.runs.push(sample);
           say(describeSample(sample, options.repeat));
         }
       }
     }
   } finally {
-    await repo?.remove();
+    await Promise.all([repo?.remove(), kactRepos?.remove()]);
   }
   results.cancelled = cancellation.cancelled;
   results.finishedAt = new Date().toISOString();
-  results.host.loadavgAfter = loadavg().map(round);
+  results.host.loadavgAfter = loadavg().map(round2);
   return results;
 }

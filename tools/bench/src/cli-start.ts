@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Metric } from './scenarios.js';
+import { round2 } from './statistics.js';
 import { SIZES } from './workflows.js';
 
 /**
@@ -51,8 +52,6 @@ export interface CliSample {
   error?: string;
 }
 
-const round = (n: number) => Math.round(n * 100) / 100;
-
 /** Spawns `command args` with stdout discarded; resolves with its wall time (spawn → exit) and, when it fails, why. */
 export function timeProcess(command: string, args: readonly string[]): Promise<{ wallMs: number; error?: string }> {
   return new Promise((done) => {
@@ -86,7 +85,7 @@ export async function measureCliStart(settings: CliStartSettings, repetition: nu
     for (const command of CLI_COMMANDS) {
       if (cancelled()) return samples;
       const { wallMs, error } = await timeProcess(process.execPath, command.argv(settings));
-      samples.push({ metric: command.metric.id, repetition, ok: error === undefined, wallMs: round(wallMs), ...(error !== undefined ? { error } : {}) });
+      samples.push({ metric: command.metric.id, repetition, ok: error === undefined, wallMs: round2(wallMs), ...(error !== undefined ? { error } : {}) });
     }
   }
   return samples;

@@ -1,6 +1,7 @@
 import type { JobBackend } from '@kact/core';
 import { DEFAULT_RUNNER_IMAGE } from '@kact/containers-platforms';
 import { KubeExecTransport, type KubeConnection } from '@kact/kubernetes';
+import type { BaselineResult } from './baselines.js';
 
 export interface RawExecOptions {
   runId: string;
@@ -10,20 +11,13 @@ export interface RawExecOptions {
   signal?: AbortSignal;
 }
 
-export interface RawExecResult {
-  /** Milliseconds per `exec true`, in order. */
-  samples: number[];
-  /** Execs that did not end with exit code 0 (each is left out of the samples). */
-  failures: string[];
-}
-
 const WARM_UP = 5;
 
 /**
  * The floor a strategy's per-step cost is compared with: `exec true` round-trips into a running
  * job pod's runner container through the same websocket transport kact uses, one after another.
  */
-export async function measureRawExec(backend: JobBackend, connection: KubeConnection, options: RawExecOptions): Promise<RawExecResult> {
+export async function measureRawExec(backend: JobBackend, connection: KubeConnection, options: RawExecOptions): Promise<BaselineResult> {
   const signal = options.signal ?? new AbortController().signal;
   const pod = await backend.startJob(
     {

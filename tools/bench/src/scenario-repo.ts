@@ -5,7 +5,7 @@ import type { Contexts } from '@kact/expressions';
 import { githubContext, plan, readGitInfo, type ContainerSelection, type Plan } from '@kact/core';
 import { PlatformContainers } from '@kact/containers-platforms';
 import { loadWorkflows } from '@kact/model';
-import { SCENARIOS, type ClusterScenarioName } from './scenarios.js';
+import { planScenario, type ClusterScenarioName } from './scenarios.js';
 
 /** A throwaway repository holding one workflow per scenario, planned as `kact run` would. */
 export interface ScenarioRepo {
@@ -16,7 +16,7 @@ export interface ScenarioRepo {
   remove(): Promise<void>;
 }
 
-/** Writes the scenarios' workflows into a temp folder and plans each for a push event. */
+/** Writes the workflows of the scenarios run in the bench's process into a temp folder and plans each for a push event. */
 export async function createScenarioRepo(scenarios: readonly ClusterScenarioName[]): Promise<ScenarioRepo> {
   const root = await mkdtemp(join(tmpdir(), 'kact-bench-'));
   try {
@@ -33,8 +33,10 @@ export async function createScenarioRepo(scenarios: readonly ClusterScenarioName
     };
     const plans = new Map<ClusterScenarioName, Plan>();
     for (const name of scenarios) {
+      const scenario = planScenario(name);
+      if (!scenario) continue;
       const file = join(dir, `${name}.yml`);
-      await writeFile(file, SCENARIOS[name].workflow());
+      await writeFile(file, scenario.workflow());
       const workflows = await loadWorkflows(file, { repoRoot: root });
       plans.set(name, plan(workflows, { event: 'push', matrixFilter: {}, contexts, containers }));
     }

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { JobResult, RunResult, StepResult } from '@kact/core';
 import { isInputError } from '@kact/model';
 import { createScenarioRepo } from './scenario-repo.js';
-import { CLUSTER_SCENARIO_NAMES, metricsOf, needsCluster, parseScenarios, SCENARIO_NAMES, SCENARIOS } from './scenarios.js';
+import { CLUSTER_SCENARIO_NAMES, metricsOf, needsCluster, parseScenarios, planScenario, SCENARIO_NAMES, SCENARIOS } from './scenarios.js';
 import { SilentEvents } from './silent-events.js';
-import { benchVariables, LOG_SHAPE, logWorkflow, printedLogBytes, SIZES, stepsWorkflow } from './workflows.js';
+import { benchVariables, LOG_SHAPE, logWorkflow, matrixWorkflow, printedLogBytes, SIZES, stepsWorkflow } from './workflows.js';
 
 describe('scenario workflows', () => {
   it('load and plan as kact run would, with the sizes the issues ask for', async () => {
@@ -22,6 +22,14 @@ describe('scenario workflows', () => {
       if (steps.kind !== 'steps') return;
       expect(steps.steps).toHaveLength(50);
       expect(steps.steps.every((s) => s.kind === 'run' && s.run === 'true')).toBe(true);
+      for (const [name, count] of [['steps-30', 30], ['steps-100', 100]] as const) {
+        const backToBack = job(name).job;
+        if (backToBack.kind !== 'steps') throw new Error(`${name} is a steps job`);
+        expect(backToBack.steps).toHaveLength(count);
+      }
+      // Spawned as `kact run` on repositories of their own (kact-run.ts), not planned here.
+      expect(repo.plans.has('run-hello')).toBe(false);
+      expect(repo.plans.has('run-matrix-6')).toBe(false);
 
       expect(legs('job-start')).toHaveLength(SIZES.jobStarts);
       expect(job('job-start').maxParallel).toBe(1);
@@ -51,6 +59,15 @@ describe('scenario workflows', () => {
     expect(stepsWorkflow(3).match(/run: 'true'/g)).toHaveLength(3);
   });
 
+  it("generates run-matrix-6's workflow: 6 legs of 3 echo steps, and the one-step matrices as before", () => {
+    const scenario = SCENARIOS['run-matrix-6'];
+    if (scenario.kind !== 'kact-run' || !('workflow' in scenario.repo)) throw new Error('run-matrix-6 runs a generated workflow');
+    const text = scenario.repo.workflow();
+    expect(text).toContain('        leg: [1, 2, 3, 4, 5, 6]');
+    expect(text.match(/- run: echo "leg \$\{\{ matrix\.leg \}\}, step \d"/g)).toHaveLength(3);
+    expect(matrixWorkflow('matrix', 2)).toContain('      - run: echo "leg ${{ matrix.leg }}"\n');
+  });
+
   it('names variables so they sort and carry values long enough to matter', () => {
     const vars = benchVariables(500);
     expect(Object.keys(vars)[0]).toBe('BENCH_VAR_001');
@@ -78,7 +95,7 @@ describe('parseScenarios', () => {
       expect.unreachable();
     } catch (err) {
       expect(isInputError(err)).toBe(true);
-      expect((err as Error).message).toContain('unknown nope (known: steps, job-start');
+      expect((err as Error).message).toContain('unknown nope (known: steps, steps-30, steps-100, job-start');
     }
   });
 });
@@ -117,24 +134,30 @@ describe('scenario measurements', () => {
   it('steps: every main step duration; job-start: job start to its first step', () => {
     const pre = { ...step(0, 999, '2026-01-01T00:00:01.000Z'), stage: 'post' as const };
     const result = run([job('a', '2026-01-01T00:00:00.000Z', [step(0, 12, '2026-01-01T00:00:01.500Z'), step(1, 14, '2026-01-01T00:00:01.600Z'), pre])]);
-    expect(SCENARIOS.steps.measure({ result, events }).values).toEqual({ 'steps.step': [12, 14] });
+    expect(planScenario('steps')!.measure({ result, events }).values).toEqual({ 'steps.step': [12, 14] });
     const starts = run([job('a', '2026-01-01T00:00:00.000Z', [step(0, 1, '2026-01-01T00:00:01.500Z')]), job('b', '2026-01-01T00:00:10.000Z', [step(0, 1, '2026-01-01T00:00:12.250Z')])]);
-    expect(SCENARIOS['job-start'].measure({ result: starts, events }).values).toEqual({ 'job-start.latency': [1500, 2250] });
+    expect(planScenario('job-start')!.measure({ result: starts, events }).values).toEqual({ 'job-start.latency': [1500, 2250] });
   });
 
   it('matrix: legs per minute and wall time from the run', () => {
     const legs = Array.from({ length: 10 }, (_, i) => job(`m${i}`, '2026-01-01T00:00:00.000Z', []));
-    expect(SCENARIOS.matrix.measure({ result: run(legs, 30_000), events }).values).toEqual({ 'matrix.throughput': [20], 'matrix.wall': [30] });
+    expect(planScenario('matrix')!.measure({ result: run(legs, 30_000), events }).values).toEqual({ 'matrix.throughput': [20], 'matrix.wall': [30] });
   });
 
   it('rss-20: the peak; log-50mb: MiB/s over the step and the byte check', () => {
-    expect(SCENARIOS['rss-20'].measure({ result: run([]), events, rss: { startMiB: 80, peakMiB: 120, samples: 9 } }).values).toEqual({ 'rss.peak': [120] });
-    const measured = SCENARIOS['log-50mb'].measure({ result: run([job('l', '2026-01-01T00:00:00.000Z', [step(0, 5000, '2026-01-01T00:00:01.000Z')])]), events: new SilentEvents() });
+    expect(planScenario('rss-20')!.measure({ result: run([]), events, rss: { startMiB: 80, peakMiB: 120, samples: 9 } }).values).toEqual({ 'rss.peak': [120] });
+    const measured = planScenario('log-50mb')!.measure({ result: run([job('l', '2026-01-01T00:00:00.000Z', [step(0, 5000, '2026-01-01T00:00:01.000Z')])]), events: new SilentEvents() });
     expect(measured.values).toEqual({ 'log.throughput': [LOG_SHAPE.bytes / 1024 / 1024 / 5] });
     expect(measured.log).toMatchObject({ ok: false, printedBytes: printedLogBytes(), deliveredBytes: 0 });
   });
 
-  it('lists metrics in table order, with the derived overhead after the step duration', () => {
-    expect(metricsOf(['log-50mb', 'steps']).map((m) => m.id)).toEqual(['steps.step', 'steps.overhead', 'log.throughput']);
+  it('steps-N: every main step duration and the job duration in seconds', () => {
+    const result = run([{ ...job('a', '2026-01-01T00:00:00.000Z', [step(0, 12, '2026-01-01T00:00:01.500Z'), step(1, 14, '2026-01-01T00:00:01.600Z')]), durationMs: 4250 }]);
+    expect(planScenario('steps-30')!.measure({ result, events }).values).toEqual({ 'steps-30.step': [12, 14], 'steps-30.job': [4.25] });
+  });
+
+  it('lists metrics in table order, with the derived overheads after what they are derived from', () => {
+    expect(metricsOf(['log-50mb', 'job-start', 'steps']).map((m) => m.id)).toEqual(['steps.step', 'steps.overhead', 'job-start.latency', 'job-start.overhead', 'log.throughput']);
+    expect(metricsOf(['run-matrix-6', 'steps-30']).map((m) => m.id)).toEqual(['steps-30.step', 'steps-30.job', 'run-matrix-6.wall']);
   });
 });

@@ -1,6 +1,7 @@
-import type { BenchResults, UnavailableStrategy } from './bench-run.js';
+import { BASELINE_NAMES, BASELINES, type BaselineName } from './baselines.js';
+import type { BenchResults, RunSample, UnavailableStrategy } from './bench-run.js';
 import { CLI_METRICS, type CliSample } from './cli-start.js';
-import { metricsOf, OVERHEAD_METRIC, type Metric, type ScenarioName } from './scenarios.js';
+import { metricsOf, type Metric, type ScenarioName, type Stat } from './scenarios.js';
 import type { LogCheck } from './silent-events.js';
 import { summarize, type Summary } from './statistics.js';
 
@@ -17,13 +18,16 @@ export interface Row {
   cells: Record<string, Cell>;
 }
 
-/** A metric's p50 held to its goal from the issues. */
+/** A strategy's figure held to its goal from the issues. */
 export interface TargetCheck {
   metric: Metric;
   strategy: string;
+  stat: Stat;
+  value: number;
   target: number;
-  p50: number;
   met: boolean;
+  /** When the goal is a multiple of another strategy's figure in the same bench: which, and its value. */
+  relativeTo?: { strategy: string; factor: number; value: number };
 }
 
 /** One `cli` command over every spawn (a Cell's runs are its spawns), its p50 held to the goal. */
@@ -43,7 +47,8 @@ export interface BenchSummary {
   strategies: string[];
   unavailable: UnavailableStrategy[];
   rows: Row[];
-  rawExec?: Summary;
+  /** The baselines measured, pooled over the repetitions. */
+  baselines: Partial<Record<BaselineName, Summary>>;
   logChecks: { strategy: string; repetition: number; check: LogCheck }[];
   failures: { scenario: ScenarioName; strategy: string; repetition: number; error: string }[];
   targets: TargetCheck[];
@@ -53,6 +58,28 @@ export interface BenchSummary {
 
 function targetOf(metric: Metric, strategy: string): number | undefined {
   return metric.targets?.[strategy] ?? metric.targets?.['*'];
+}
+
+const meets = (metric: Metric, value: number, target: number) => (metric.better === 'lower' ? value <= target : value >= target);
+
+/** The row's goals under one strategy: its p50 against a fixed figure, and a figure against another strategy's. */
+function checksOf(row: Row, strategy: string): TargetCheck[] {
+  const { metric } = row;
+  const figure = (s: string, stat: Stat) => row.cells[s]?.summary?.[stat];
+  const checks: TargetCheck[] = [];
+  const target = targetOf(metric, strategy);
+  const p50 = figure(strategy, 'p50');
+  if (target !== undefined && p50 !== undefined) checks.push({ metric, strategy, stat: 'p50', value: p50, target, met: meets(metric, p50, target) });
+  const relative = metric.relativeTargets?.[strategy] ?? metric.relativeTargets?.['*'];
+  if (relative && relative.of !== strategy) {
+    const value = figure(strategy, relative.stat);
+    const base = figure(relative.of, relative.stat);
+    if (value !== undefined && base !== undefined) {
+      const bound = relative.factor * base;
+      checks.push({ metric, strategy, stat: relative.stat, value, target: bound, met: meets(metric, value, bound), relativeTo: { strategy: relative.of, factor: relative.factor, value: base } });
+    }
+  }
+  return checks;
 }
 
 /** The `cli` rows: every spawn of a command pooled over the repetitions; failed spawns left out. */
@@ -75,38 +102,38 @@ export function summarizeCli(samples: readonly CliSample[]): CliSummary {
   return { rows, failures };
 }
 
-/** Turns the samples into the table's rows, with the overhead derived from the raw exec baseline. */
+/** A metric's samples in the runs: its own, or its source's less the baseline's p50 (none without that baseline). */
+function samplesOf(metric: Metric, runs: readonly RunSample[], baselines: Partial<Record<BaselineName, Summary>>): number[] {
+  const source = metric.derivedFrom;
+  if (!source) return runs.flatMap((r) => r.values[metric.id] ?? []);
+  const floor = baselines[source.baseline]?.p50;
+  return floor === undefined ? [] : runs.flatMap((r) => r.values[source.metric] ?? []).map((v) => v - floor);
+}
+
+/** Turns the samples into the table's rows, derived metrics from the baselines pooled over the repetitions. */
 export function summarizeBench(results: BenchResults): BenchSummary {
-  const rawExec = summarize(results.rawExec.flatMap((r) => r.samples));
+  const baselines: Partial<Record<BaselineName, Summary>> = {};
+  for (const name of BASELINE_NAMES) {
+    const summary = summarize(BASELINES[name].of(results).flatMap((r) => r.samples));
+    if (summary) baselines[name] = summary;
+  }
   const rows: Row[] = [];
   const ran = results.scenarios.filter((s) => !results.skipped?.scenarios.includes(s));
   for (const metric of metricsOf(ran)) {
     const cells: Record<string, Cell> = {};
     for (const strategy of results.strategies) {
       const runs = results.runs.filter((r) => r.scenario === metric.scenario && r.strategy === strategy);
-      let values: number[];
-      if (metric.id === OVERHEAD_METRIC.id) {
-        const steps = runs.flatMap((r) => r.values['steps.step'] ?? []);
-        values = rawExec ? steps.map((v) => v - rawExec.p50) : [];
-      } else values = runs.flatMap((r) => r.values[metric.id] ?? []);
-      const summary = summarize(values);
+      const summary = summarize(samplesOf(metric, runs, baselines));
       cells[strategy] = { runs: runs.length, failed: runs.filter((r) => !r.ok).length, ...(summary ? { summary } : {}) };
     }
     rows.push({ metric, cells });
   }
-  const targets: TargetCheck[] = rows.flatMap((row) =>
-    results.strategies.flatMap((strategy) => {
-      const target = targetOf(row.metric, strategy);
-      const p50 = row.cells[strategy]?.summary?.p50;
-      if (target === undefined || p50 === undefined) return [];
-      return [{ metric: row.metric, strategy, target, p50, met: row.metric.better === 'lower' ? p50 <= target : p50 >= target }];
-    }),
-  );
+  const targets = rows.flatMap((row) => results.strategies.flatMap((strategy) => checksOf(row, strategy)));
   return {
     strategies: results.strategies,
     unavailable: results.unavailable,
     rows,
-    ...(rawExec ? { rawExec } : {}),
+    baselines,
     logChecks: results.runs.flatMap((r) => (r.log ? [{ strategy: r.strategy, repetition: r.repetition, check: r.log }] : [])),
     failures: results.runs.flatMap((r) => (r.ok ? [] : [{ scenario: r.scenario, strategy: r.strategy, repetition: r.repetition, error: r.error ?? 'failed' }])),
     targets,

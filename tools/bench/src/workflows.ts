@@ -11,7 +11,9 @@ export const LOG_SHAPE = { bytes: 50 * 1024 * 1024, width: 100 } as const;
 export const SIZES = {
   /** Trivial steps in the per-step overhead job. */
   steps: 50,
-  /** Job legs started one after another for job-start latency. */
+  /** Back-to-back steps of the jobs held to exec's pace (sidecar's slots must keep up). */
+  backToBack: [30, 100],
+  /** Job legs started one after another for job-start latency (and bare pods started beside them). */
   jobStarts: 5,
   matrixLegs: 10,
   rssLegs: 20,
@@ -20,6 +22,8 @@ export const SIZES = {
   envSteps: 5,
   /** Spawns of each `cli` command per repetition (after one unmeasured warm-up of each). */
   cliSpawns: 10,
+  /** The matrix `kact run` is timed on against act: legs, and short steps in each. */
+  runMatrix: { legs: 6, steps: 3 },
 } as const;
 
 /** Bytes the log step writes, newlines included: the count the delivered bytes must match. */
@@ -29,8 +33,9 @@ export function printedLogBytes(shape: { bytes: number; width: number } = LOG_SH
 
 const header = (name: string) => [`name: bench-${name}`, 'on: push', 'jobs:'];
 
-/** A matrix job of `legs` legs, one short step each. */
-function matrixJob(id: string, legs: number, maxParallel?: number): string[] {
+/** A matrix job of `legs` legs, `steps` short steps each. */
+function matrixJob(id: string, legs: number, options: { maxParallel?: number; steps?: number } = {}): string[] {
+  const { maxParallel, steps = 1 } = options;
   return [
     `  ${id}:`,
     '    runs-on: ubuntu-latest',
@@ -40,11 +45,11 @@ function matrixJob(id: string, legs: number, maxParallel?: number): string[] {
     '      matrix:',
     `        leg: [${Array.from({ length: legs }, (_, i) => i + 1).join(', ')}]`,
     '    steps:',
-    '      - run: echo "leg ${{ matrix.leg }}"',
+    ...Array.from({ length: steps }, (_, i) => `      - run: echo "leg \${{ matrix.leg }}${steps > 1 ? `, step ${i + 1}` : ''}"`),
   ];
 }
 
-/** `steps`: one job of N trivial steps. */
+/** `steps` and `steps-N`: one job of N trivial steps. */
 export function stepsWorkflow(count: number = SIZES.steps): string {
   const steps = Array.from({ length: count }, () => "      - run: 'true'");
   return [...header('steps'), '  steps:', '    runs-on: ubuntu-latest', '    steps:', ...steps, ''].join('\n');
@@ -52,12 +57,12 @@ export function stepsWorkflow(count: number = SIZES.steps): string {
 
 /** `job-start`: legs of one trivial step, one at a time, so every pod starts on a quiet node. */
 export function jobStartWorkflow(legs: number = SIZES.jobStarts): string {
-  return [...header('job-start'), ...matrixJob('start', legs, 1), ''].join('\n');
+  return [...header('job-start'), ...matrixJob('start', legs, { maxParallel: 1 }), ''].join('\n');
 }
 
-/** `matrix` and `rss-20`: a matrix of short legs, as many at once as --concurrent-jobs allows. */
-export function matrixWorkflow(name: string, legs: number): string {
-  return [...header(name), ...matrixJob('matrix', legs), ''].join('\n');
+/** `matrix`, `rss-20` and `run-matrix-6`: a matrix of short legs, as many at once as --concurrent-jobs allows. */
+export function matrixWorkflow(name: string, legs: number, steps = 1): string {
+  return [...header(name), ...matrixJob('matrix', legs, { steps }), ''].join('\n');
 }
 
 /** `log-50mb`: one step printing the log shape; the final `echo` ends the last line. */

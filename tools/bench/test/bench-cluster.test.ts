@@ -6,8 +6,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { XMLValidator } from 'fast-xml-parser';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findTestCluster, KUBE_LOCAL_KUBECONFIG, LABELS } from '@kact/kubernetes';
-import type { BenchResults } from '../src/index.js';
+import { newRunId } from '@kact/core';
+import { findTestCluster, KUBE_LOCAL_KUBECONFIG, LABELS, type KubeConnection } from '@kact/kubernetes';
+import { measureBarePodStarts, type BenchResults } from '../src/index.js';
 
 const kactBin = resolve(dirname(fileURLToPath(import.meta.url)), '../../../packages/cli/bin/kact.js');
 const cliBuilt = existsSync(resolve(dirname(kactBin), '../dist/main.js'));
@@ -15,6 +16,12 @@ const probe = await findTestCluster();
 const cluster = 'connection' in probe ? probe.connection : undefined;
 const skipReason = !cluster ? `no cluster: ${'reason' in probe ? probe.reason : ''}` : !cliBuilt ? 'the CLI is not built (npm run build)' : undefined;
 if (skipReason) console.warn(`kact bench cluster smoke test skipped: ${skipReason}`);
+
+/** Pods of the run still there and not on their way out (kact deletes with a zero grace period). */
+async function podsLeft(connection: KubeConnection, runId: string): Promise<(string | undefined)[]> {
+  const pods = await connection.core.listNamespacedPod({ namespace: connection.namespace, labelSelector: `${LABELS.runId}=${runId}` });
+  return pods.items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata?.name);
+}
 
 function kact(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
@@ -57,11 +64,18 @@ describe.skipIf(skipReason !== undefined)('kact bench on the cluster', () => {
     expect(await readFile(join(dir, 'results.md'), 'utf8')).toContain('Raw exec round-trip');
     expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe('*\n');
 
-    // Nothing left behind: kact deletes with a zero grace period, so only terminating pods may linger.
-    const runIds = [...results.runs.map((r) => r.runId), ...results.rawExec.map((r) => r.runId)];
-    for (const runId of runIds) {
-      const pods = await cluster!.core.listNamespacedPod({ namespace: cluster!.namespace, labelSelector: `${LABELS.runId}=${runId}` });
-      expect(pods.items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata?.name)).toEqual([]);
-    }
+    // Nothing left behind.
+    const runIds = [...results.runs.flatMap((r) => (r.runId ? [r.runId] : [])), ...results.rawExec.map((r) => r.runId)];
+    expect(runIds).toHaveLength(2);
+    for (const runId of runIds) expect(await podsLeft(cluster!, runId)).toEqual([]);
+  });
+
+  it('starts bare pods of the runner image one after another, each Running and exec\'d into, and leaves none', async () => {
+    const runId = newRunId();
+    const measured = await measureBarePodStarts(cluster!, { runId, count: 2 });
+    expect(measured.failures).toEqual([]);
+    expect(measured.samples).toHaveLength(2);
+    for (const ms of measured.samples) expect(ms).toBeGreaterThan(0);
+    expect(await podsLeft(cluster!, runId)).toEqual([]);
   });
 });

@@ -45,7 +45,44 @@ export function benchFixture(): BenchResults {
       { repetition: 1, runId: 'raw1', samples: [10, 20, 20, 30], failures: [] },
       { repetition: 2, runId: 'raw2', samples: [20], failures: [] },
     ],
+    // p50 1450: job start over a bare pod is 1600 − 1450 = 150 under exec (met), 1700 − 1450 = 250 under sidecar (met).
+    barePod: [
+      { repetition: 1, runId: 'bare1', before: 'exec', samples: [1400, 1450], failures: [] },
+      { repetition: 1, runId: 'bare2', before: 'sidecar', samples: [1500], failures: ['bare pod kact-bare2-bare-2: ErrImageNeverPull'] },
+      { repetition: 2, runId: 'bare3', before: 'exec', samples: [1450], failures: [] },
+      { repetition: 2, runId: 'bare4', before: 'sidecar', samples: [], failures: [], error: 'pods is forbidden' },
+    ],
     runs,
     cancelled: false,
+  };
+}
+
+/**
+ * The fixture with issue 15's scenarios added: back-to-back steps (sidecar within 2× exec's
+ * per-step p95 at 30 steps, not at 100; job duration within 1.2× at 30, not at 100) and whole
+ * `kact run`s against act's times (exec's hello beats act, sidecar's does not; one matrix failed).
+ */
+export function issue15Fixture(): BenchResults {
+  const results = benchFixture();
+  const runs: RunSample[] = [];
+  for (const repetition of [1, 2]) {
+    runs.push(
+      sample('steps-30', 'exec', repetition, { 'steps-30.step': [40, 40, 40, 50, 100], 'steps-30.job': [5] }),
+      sample('steps-30', 'sidecar', repetition, { 'steps-30.step': [45, 50, 50, 60, 190], 'steps-30.job': [5.5] }),
+      sample('steps-100', 'exec', repetition, { 'steps-100.step': [40, 40, 40, 50, 100], 'steps-100.job': [10] }),
+      sample('steps-100', 'sidecar', repetition, { 'steps-100.step': [45, 50, 50, 60, 2100], 'steps-100.job': [14] }),
+      sample('run-hello', 'exec', repetition, { 'run-hello.wall': [3.5] }),
+      sample('run-hello', 'sidecar', repetition, { 'run-hello.wall': [4.5 + repetition] }),
+      sample('run-matrix-6', 'exec', repetition, { 'run-matrix-6.wall': [4.64] }),
+      repetition === 1
+        ? sample('run-matrix-6', 'sidecar', repetition, { 'run-matrix-6.wall': [9.28] })
+        : sample('run-matrix-6', 'sidecar', repetition, {}, { ok: false, error: 'exit 1: 5 of 6 jobs succeeded' }),
+    );
+  }
+  return {
+    ...results,
+    scenarios: ['steps', 'steps-30', 'steps-100', 'job-start', 'matrix', 'rss-20', 'env-500', 'log-50mb', 'run-hello', 'run-matrix-6'],
+    runs: [...results.runs, ...runs],
+    kact: { kactBin: '/kact/bin/kact.js', repo: '/kact/examples/hello', runArgs: ['--context', 'local'] },
   };
 }

@@ -61,12 +61,12 @@ async function openStrategies(names: string[], flags: BenchFlags): Promise<{ tar
 }
 
 /**
- * The cli scenario's settings: this kact's bin, spawned on kact's examples/hello. `run --dry-run`
- * gets the bench's cluster flags as a user would type them (it reads no kubeconfig).
+ * The kact the `cli` and `run-*` scenarios spawn: this kact's bin on kact's examples/hello, with
+ * the bench's cluster flags as a user would type them (`run --dry-run` reads no kubeconfig).
  */
-function cliSettings(flags: BenchFlags): CliStartSettings {
+function kactProcess(flags: BenchFlags, scenarios: string): CliStartSettings {
   if (!existsSync(join(EXAMPLE_REPO, '.github', 'workflows'))) {
-    throw InputError.at(`--scenarios cli: reads the kact repository's examples/hello, which is not here (looked for ${EXAMPLE_REPO})`);
+    throw InputError.at(`--scenarios ${scenarios}: reads the kact repository's examples/hello, which is not here (looked for ${EXAMPLE_REPO})`);
   }
   const runArgs = [
     ...(flags.kubeconfig ? ['--kubeconfig', flags.kubeconfig] : []),
@@ -90,7 +90,9 @@ export async function benchCommand(flags: BenchFlags, io: BenchIo): Promise<numb
   const names = [...new Set(flags.strategies.split(',').map((s) => s.trim()).filter(Boolean))];
   if (names.length === 0) throw InputError.at('--strategies: name at least one step strategy (exec, sidecar)');
 
-  const cli = scenarios.includes('cli') ? cliSettings(flags) : undefined;
+  const cli = scenarios.includes('cli') ? kactProcess(flags, 'cli') : undefined;
+  const spawned = scenarios.filter((name) => name.startsWith('run-'));
+  const kact = spawned.length ? kactProcess(flags, spawned.join(',')) : undefined;
   const onCluster = scenarios.filter(needsCluster);
 
   let targets: StrategyTarget[] = [];
@@ -139,6 +141,7 @@ export async function benchCommand(flags: BenchFlags, io: BenchIo): Promise<numb
       registerRun: (runId) => registerRun(runId, scope),
       progress: io.err,
       ...(cli ? { cli } : {}),
+      ...(kact ? { kact } : {}),
       ...(clusterSkipped ? { clusterSkipped } : {}),
     });
     const written = await writeResults(results, resolve(flags.out));

@@ -12,8 +12,8 @@ export function formatValue(value: number, unit: Unit): string {
   return `${formatNumber(value)} ${unit}`;
 }
 
-/** `other ÷ base` as `1.23×`; empty when either is missing or the base is zero. */
+/** `other ÷ base` as `1.23×`; empty when either is missing or the base is not above zero (an overhead can be negative). */
 export function formatRatio(other: number | undefined, base: number | undefined): string {
-  if (other === undefined || base === undefined || base === 0) return '';
+  if (other === undefined || base === undefined || !(base > 0)) return '';
   return `${(other / base).toFixed(2)}×`;
 }

@@ -1,6 +1,7 @@
+import { BASELINE_NAMES, BASELINES } from '../baselines.js';
 import type { BenchResults } from '../bench-run.js';
-import { needsCluster } from '../scenarios.js';
-import type { BenchSummary, Cell, CliSummary } from '../summary.js';
+import { needsCluster, SCENARIOS } from '../scenarios.js';
+import type { BenchSummary, Cell, CliSummary, TargetCheck } from '../summary.js';
 import { formatNumber, formatRatio, formatValue } from './format.js';
 
 const escapeCell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -11,20 +12,29 @@ function cellText(cell: Cell | undefined, pick: 'p50' | 'p95'): string {
   return `${formatNumber(cell.summary[pick])}${cell.failed > 0 ? ' †' : ''}`;
 }
 
-/** The scenario × strategy table: p50 and p95 per strategy, and each strategy's p50 over the first's. */
+/**
+ * The scenario × strategy table: p50 and p95 per strategy, and each strategy's p50 over the
+ * first's. When a row has a figure measured elsewhere (act's), a column shows it and one per
+ * strategy its p50 over it.
+ */
 export function renderTable(summary: BenchSummary): string {
   const [base, ...others] = summary.strategies;
   if (!base) return '_no strategy could run_\n';
-  const head = ['scenario', 'metric', 'unit', ...summary.strategies.flatMap((s) => [`${s} p50`, `${s} p95`]), ...others.map((s) => `${s} ÷ ${base} (p50)`)];
+  const referenceNames = [...new Set(summary.rows.flatMap((r) => (r.metric.reference ? [r.metric.reference.name] : [])))];
+  const reference = referenceNames.length === 1 ? referenceNames[0]! : 'reference';
+  const referenceHead = referenceNames.length > 0 ? [`${reference} (reference)`, ...summary.strategies.map((s) => `${s} ÷ ${reference}`)] : [];
+  const head = ['scenario', 'metric', 'unit', ...summary.strategies.flatMap((s) => [`${s} p50`, `${s} p95`]), ...others.map((s) => `${s} ÷ ${base} (p50)`), ...referenceHead];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 3 ? ' --- ' : ' ---: ')).join('|')}|`];
   for (const row of summary.rows) {
     const p50 = (s: string) => row.cells[s]?.summary?.p50;
+    const ref = row.metric.reference?.value;
     const cells = [
       row.metric.scenario,
       `${row.metric.label}${row.metric.better === 'higher' ? ' (higher is better)' : ''}`,
       row.metric.unit,
       ...summary.strategies.flatMap((s) => [cellText(row.cells[s], 'p50'), cellText(row.cells[s], 'p95')]),
       ...others.map((s) => formatRatio(p50(s), p50(base))),
+      ...(referenceHead.length > 0 ? [ref === undefined ? '' : formatNumber(ref), ...summary.strategies.map((s) => formatRatio(p50(s), ref))] : []),
     ];
     lines.push(`| ${cells.map(escapeCell).join(' | ')} |`);
   }
@@ -45,14 +55,37 @@ export function renderCliTable(cli: CliSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The notes under the table: baseline, goals, the log byte check, and what did not run. */
+/**
+ * `- met: exec job start over a bare pod p50 120 ms ≤ 150 ms`; against another strategy
+ * `… p95 130 ms ≤ 2 × exec's p95 70.0 ms = 140 ms`; against a reference, its ratio to it.
+ */
+export function goalLine(t: TargetCheck): string {
+  const { unit } = t.metric;
+  const bound = t.relativeTo
+    ? `${t.relativeTo.factor} × ${t.relativeTo.strategy}'s ${t.stat} ${formatValue(t.relativeTo.value, unit)} = ${formatValue(t.target, unit)}`
+    : formatValue(t.target, unit);
+  const reference = t.metric.reference;
+  const ratio = reference && !t.relativeTo ? ` (${formatRatio(t.value, reference.value)} ${reference.name})` : '';
+  return `- ${t.met ? 'met' : '**MISSED**'}: ${t.strategy} ${t.metric.label} ${t.stat} ${formatValue(t.value, unit)} ${t.metric.better === 'lower' ? '≤' : '≥'} ${bound}${ratio}`;
+}
+
+/** The notes under the table: baselines, goals, references, the log byte check, and what did not run. */
 export function renderNotes(summary: BenchSummary, results: BenchResults): string {
   const out: string[] = [];
-  if (summary.rawExec) {
-    out.push(`- Raw exec round-trip (\`exec true\` into a running runner container, ${summary.rawExec.n} samples): p50 ${formatValue(summary.rawExec.p50, 'ms')}, p95 ${formatValue(summary.rawExec.p95, 'ms')}. Overhead = step duration − raw p50.`);
+  for (const name of BASELINE_NAMES) {
+    const measured = summary.baselines[name];
+    const info = BASELINES[name];
+    if (measured) out.push(`- ${info.describe}, ${measured.n} samples): p50 ${formatValue(measured.p50, 'ms')}, p95 ${formatValue(measured.p95, 'ms')}. ${info.derived}`);
   }
-  for (const t of summary.targets) {
-    out.push(`- ${t.met ? 'met' : '**MISSED**'}: ${t.strategy} ${t.metric.label} p50 ${formatValue(t.p50, t.metric.unit)} ${t.metric.better === 'lower' ? '≤' : '≥'} ${formatValue(t.target, t.metric.unit)}`);
+  for (const t of summary.targets) out.push(goalLine(t));
+  for (const row of summary.rows) {
+    const reference = row.metric.reference;
+    if (!reference) continue;
+    const ours = summary.strategies.flatMap((s) => {
+      const p50 = row.cells[s]?.summary?.p50;
+      return p50 === undefined ? [] : [`${s} p50 ${formatValue(p50, row.metric.unit)} = ${formatRatio(p50, reference.value)} ${reference.name}`];
+    });
+    out.push(`- ${reference.name} (${reference.note}): ${row.metric.label} ${formatValue(reference.value, row.metric.unit)}${ours.length ? `; ${ours.join(', ')}` : ''}. ${reference.detail}.`);
   }
   for (const strategy of summary.strategies) {
     const checks = summary.logChecks.filter((c) => c.strategy === strategy);
@@ -80,6 +113,15 @@ export function renderNotes(summary: BenchSummary, results: BenchResults): strin
         `the commands in turn, after one unmeasured spawn of each; wall time from spawn to exit; <repo> is ${results.cli.repo}. No cluster is contacted.`,
     );
   }
+  if (results.kact) {
+    const names = [...new Set(results.runs.map((r) => r.scenario))].filter((name) => SCENARIOS[name].kind === 'kact-run');
+    if (names.length > 0) {
+      out.push(
+        `- ${names.join(', ')}: \`node ${results.kact.kactBin} run -C <repo> --strategy <s> --concurrent-jobs ${results.concurrentJobs} --json <file>${results.kact.runArgs?.length ? ` ${results.kact.runArgs.join(' ')}` : ''}\` ` +
+          `spawned, wall time from spawn to exit, output discarded; <repo> is a git copy (on main) of the scenario's repository.`,
+      );
+    }
+  }
   for (const row of summary.cli?.rows ?? []) {
     const failure = summary.cli!.failures.find((f) => f.metric.id === row.metric.id);
     if (failure) out.push(`- † cli \`${row.metric.label}\`: ${row.cell.failed} of ${row.cell.runs} spawns failed (left out), first in run ${failure.repetition}: ${failure.error}`);
@@ -87,8 +129,11 @@ export function renderNotes(summary: BenchSummary, results: BenchResults): strin
   if (results.skipped) out.push(`- not run: ${results.skipped.scenarios.join(', ')}: ${results.skipped.reason}`);
   for (const u of summary.unavailable) out.push(`- ${u.name}: not measured, unavailable: ${u.reason}`);
   for (const f of summary.failures) out.push(`- † ${f.scenario} under ${f.strategy}, run ${f.repetition} failed (left out): ${f.error}`);
-  for (const r of results.rawExec.filter((r) => r.error || r.failures.length > 0)) {
-    out.push(`- raw exec, run ${r.repetition}: ${r.error ?? `${r.failures.length} round-trips failed (${r.failures[0]})`}`);
+  for (const name of BASELINE_NAMES) {
+    const info = BASELINES[name];
+    for (const r of info.of(results).filter((r) => r.error || r.failures.length > 0)) {
+      out.push(`- ${info.name}, run ${r.repetition}${r.before ? ` before ${r.before}` : ''}: ${r.error ?? `${r.failures.length} ${info.samples} failed (${r.failures[0]})`}`);
+    }
   }
   const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(', ');
   out.push(

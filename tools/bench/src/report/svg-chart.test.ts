@@ -1,6 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { benchFixture } from '../../test/bench-fixture.js';
+import { benchFixture, issue15Fixture } from '../../test/bench-fixture.js';
 import { summarizeBench } from '../summary.js';
 import { escapeXml, niceTicks, renderChart, STRATEGY_COLOURS } from './svg-chart.js';
 
@@ -42,6 +42,14 @@ describe('renderChart', () => {
     const overhead = (root.g as Node[]).find((p) => p['data-metric'] === 'steps.overhead')!;
     expect((overhead.line as Node[]).filter((l) => l['stroke-dasharray'])).toHaveLength(2);
     expect(texts(overhead)).toEqual(expect.arrayContaining(['goal 50', 'goal 600']));
+  });
+
+  it("draws act's time as the goal of a whole kact run", () => {
+    const chart = renderChart(summarizeBench(issue15Fixture()), 'x');
+    expect(XMLValidator.validate(chart)).toBe(true);
+    const hello = ((parser.parse(chart).svg as Node).g as Node[]).find((p) => p['data-metric'] === 'run-hello.wall')!;
+    expect((hello.line as Node[]).filter((l) => l['stroke-dasharray'])).toHaveLength(2);
+    expect(texts(hello)).toEqual(expect.arrayContaining(['goal 3.99', 'run-hello', 'kact run, examples/hello']));
   });
 
   it('has a legend naming every strategy', () => {
