@@ -434,11 +434,12 @@ runs:
       `job ${POD_EXTERNALS.node} post.js`,
       'runner node index.js',
     ]);
-    expect(pods.started.map((p) => [p.main.image, p.externals ?? false])).toEqual([
-      ['redis:7', true],
-      ['local', false],
-      ['redis:7', false],
-    ]);
+    // By job: the pods of jobs that wait for others start ahead, while those run.
+    expect(Object.fromEntries(pods.started.map((p) => [p.labels['kact.dev/job'], [p.main.image, p.externals ?? false]]))).toEqual({
+      'in-container': ['redis:7', true],
+      'on-runner': ['local', false],
+      'container-without-actions': ['redis:7', false],
+    });
   });
 
   it("skips a local docker action's pre-entrypoint with the runner's warning", async () => {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,11 +13,11 @@ import { SecretMasker } from '../output/secret-masker.js';
 import { WorkflowCommandProcessor } from '../output/workflow-commands.js';
 import { workspaceExcludes } from '../workspace/workspace-files.js';
 import type { Cancellation } from './cancellation.js';
-import { defaultJobEnv, runnerContext } from './default-env.js';
 import type { ActionRuntime } from './action-runtime.js';
 import type { JobEnvironment, StepOptions, StepScope } from './job-environment.js';
-import { maskJobEvents, maskJobResult, secretEnvThroughSecret } from './job-masking.js';
-import { dnsLabel, jobPodRequest } from './job-pod-request.js';
+import { maskJobEvents, maskJobResult } from './job-masking.js';
+import { legContexts, legPodName, legPodRequest, legRef, type LegContexts } from './leg-pod.js';
+import { afterJob, discardPrestart, prestartFits, type PodPrestart } from './pod-prestart.js';
 import { JobState } from './job-state.js';
 import { runPreSteps, runPostSteps } from './pre-post-steps.js';
 import { serviceEnv } from './service-env.js';
@@ -63,8 +62,6 @@ export interface JobLeg {
   needs: Record<string, { outputs: Record<string, string>; result: Conclusion }>;
 }
 
-const DEFAULT_JOB_TIMEOUT_MS = 360 * 60_000;
-
 function result(ref: JobRef, leg: JobLeg, partial: Partial<JobResult> & { result: Conclusion }, started: number): JobResult {
   return {
     key: ref.key,
@@ -85,24 +82,28 @@ function result(ref: JobRef, leg: JobLeg, partial: Partial<JobResult> & { result
  * Runs one job leg as one pod: creates it, fills the workspace, runs pre, main and post steps,
  * evaluates the job's outputs, and always removes the pod.
  */
-export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg: JobLeg, cancellation: Cancellation): Promise<JobResult> {
+export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg: JobLeg, cancellation: Cancellation, prestart?: PodPrestart): Promise<JobResult> {
+  let taken = false;
+  try {
+    return await runLeg(deps, options, leg, cancellation, prestart, () => (taken = true));
+  } finally {
+    if (prestart && !taken) await discardPrestart(deps, prestart);
+  }
+}
+
+async function runLeg(deps: JobRunnerDeps, options: JobRunOptions, leg: JobLeg, cancellation: Cancellation, prestart: PodPrestart | undefined, take: () => void): Promise<JobResult> {
   const started = Date.now();
   const { planned } = leg;
   const job = planned.job;
-  const ref: JobRef = { key: leg.total > 1 ? `${planned.key}[${leg.index}]` : planned.key, name: leg.leg.name, workflow: planned.workflow.name };
+  const ref = legRef(leg);
   deps.events.jobStarted?.(ref);
-  const evaluation: EvaluationOptions = { status: 'success', workspace: options.repoRoot };
-
-  const github: Record<string, Value> = { ...(options.contexts.github as Record<string, Value>), job: job.id, workflow: planned.workflow.name, workspace: POD_PATHS.workspace };
-  const contexts: Contexts = {
-    ...options.contexts,
-    github,
-    matrix: leg.leg.matrix,
-    needs: leg.needs as unknown as Value,
-    strategy: { 'fail-fast': planned.failFast, 'job-index': leg.index, 'job-total': leg.total, 'max-parallel': planned.maxParallel ?? leg.total },
-    runner: runnerContext(options.debug),
-    job: { status: 'success' },
-  };
+  let evaluated: LegContexts;
+  try {
+    evaluated = legContexts(options, leg);
+  } catch (err) {
+    return result(ref, leg, { result: 'failure', error: describeError(err) }, started);
+  }
+  const { github, contexts, evaluation, env, timeoutMs } = evaluated;
   const masker = new SecretMasker();
   for (const value of Object.values(options.secrets)) masker.add(value);
   const runtime = deps.runtime?.forJob({
@@ -116,17 +117,6 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
   });
   for (const value of runtime?.secrets ?? []) masker.add(value);
 
-  let env: Record<string, string>;
-  let timeoutMs: number;
-  try {
-    const workflowEnv = { ...(options.contexts.env as Record<string, string>), ...evaluateStrings(planned.workflow.env, { ...contexts, env: {} }, evaluation) };
-    env = { ...workflowEnv, ...evaluateStrings(job.env, { ...contexts, env: workflowEnv }, evaluation) };
-    // act sets ACT=true where workflows can see it: in the env context too.
-    if (options.actCompat) env = { ACT: 'true', ...env };
-    timeoutMs = evaluateMinutes(job.timeoutMinutes, { ...contexts, env }, evaluation) ?? DEFAULT_JOB_TIMEOUT_MS;
-  } catch (err) {
-    return result(ref, leg, { result: 'failure', error: describeError(err) }, started);
-  }
   const image = leg.leg.runsOn?.image;
   if (!image) {
     const error = `no image for runs-on ${JSON.stringify(leg.leg.runsOn?.labels ?? [])}: ${options.containers.hint}`;
@@ -138,34 +128,23 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
   const timer = setTimeout(() => jobCancellation.request(), timeoutMs);
   let pod: JobPod | undefined;
   let staged: Promise<StagedWorkspace> | undefined;
-  // The key's hash keeps names apart when two reusable-workflow calls run jobs of the same id.
-  const name = `${dnsLabel(`kact-${options.runId}-${job.id}`, 50)}-${createHash('sha256').update(ref.key).digest('hex').slice(0, 6)}`;
+  const warn = (warning: string) => deps.events.jobInfo?.(ref, `warning: ${masker.mask(warning)}`);
+  let name = legPodName(options, leg, ref);
   try {
-    // Container and service env and options holding a secret go through the job's Secret, not the ConfigMap or the pod spec.
-    const podRequest = jobPodRequest({
-      runId: options.runId,
-      name,
-      job,
-      image,
-      jobEnv: defaultJobEnv(github, job.id, options),
-      secrets: options.jobSecrets,
-      labels: { 'kact.dev/job': dnsLabel(job.id) },
-      contexts: { ...contexts, env },
-      evaluation,
-      ...(leg.leg.runsOn?.placement ? { placement: leg.leg.runsOn.placement } : {}),
-      timeoutMs,
-    });
-    const request = secretEnvThroughSecret(
-      podRequest,
-      (value) => masker.mask(value) !== value,
-      (warning) => deps.events.jobInfo?.(ref, `warning: ${masker.mask(warning)}`),
-    );
-    const prepared = deps.strategy.preparePod?.(request, { steps: job.steps.length }) ?? request;
-    deps.events.jobInfo?.(ref, `starting pod ${name} (${request.main.image}${request.services.length ? ` + ${request.services.map((s) => s.id).join(', ')}` : ''})`);
+    let request = legPodRequest(options, leg, evaluated, image, name, masker, warn);
+    const ahead = prestart && prestartFits(prestart, request) ? prestart : undefined;
+    if (prestart && !ahead) {
+      // Another pod than the one started ahead (its needs' outputs shaped it): under a name of its own.
+      name = legPodName(options, leg, ref, '-2');
+      request = legPodRequest(options, leg, evaluated, image, name, masker, () => undefined);
+    }
+    const prepared = ahead?.prepared ?? deps.strategy.preparePod?.(request, { steps: job.steps.length }) ?? request;
+    deps.events.jobInfo?.(ref, `${ahead ? 'taking the pod started while its needs ran:' : 'starting pod'} ${name} (${request.main.image}${request.services.length ? ` + ${request.services.map((s) => s.id).join(', ')}` : ''})`);
     // Read while the pod starts: on a large repository, listing its files is not free.
     staged = stageWorkspace(options.repoRoot, github.event);
     staged.catch(() => undefined);
-    pod = await deps.backend.startJob(prepared, jobCancellation.signal);
+    if (ahead) take();
+    pod = await (ahead ? ahead.pod : deps.backend.startJob(prepared, jobCancellation.signal));
     for (const warning of pod.warnings ?? []) deps.events.jobInfo?.(ref, `warning: ${warning}`);
     const services = Object.fromEntries(Object.entries(pod.services).map(([id, s]) => [id, { id: s.container, ports: s.ports, network: '' }]));
     contexts.job = { status: 'success', container: { id: pod.mainContainer, network: '' }, services };
@@ -205,13 +184,7 @@ export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg
   } finally {
     clearTimeout(timer);
     void staged?.then((s) => rm(s.eventDir, { recursive: true, force: true })).catch(() => undefined);
-    if (pod) {
-      const teardown = deps.backend.stopJob(pod).catch((err) => deps.events.jobInfo?.(ref, `could not delete pod ${name}: ${describeError(err)}`));
-      if (deps.teardowns) {
-        deps.teardowns.add(teardown);
-        void teardown.finally(() => deps.teardowns!.delete(teardown));
-      } else await teardown;
-    }
+    if (pod) await afterJob(deps, deps.backend.stopJob(pod).catch((err) => deps.events.jobInfo?.(ref, `could not delete pod ${name}: ${describeError(err)}`)));
   }
 }
 

@@ -5,6 +5,7 @@ import type { Cancellation } from './cancellation.js';
 import { dispatchInputs } from './dispatch-inputs.js';
 import { shouldRunJob } from './job-condition.js';
 import { runJobLeg, type JobLeg, type JobRunnerDeps, type JobRunOptions } from './job-runner.js';
+import { discardPrestart, prestartPod, type PodPrestart } from './pod-prestart.js';
 import type { Conclusion, JobResult } from './results.js';
 import type { JobRef } from './run-events.js';
 import { describeError } from './run-steps.js';
@@ -37,12 +38,14 @@ export class JobScheduler {
   /** Every leg's result, in the order they finished. */
   readonly results: JobResult[] = [];
   private readonly slots: Semaphore;
+  /** Pods started ahead whose jobs have not ended yet (startAhead): at most --concurrent-jobs − 1. */
+  private ahead = 0;
 
   constructor(
     private readonly deps: JobRunnerDeps,
     private readonly options: SchedulerOptions,
     private readonly cancellation: Cancellation,
-    concurrentJobs: number,
+    private readonly concurrentJobs: number,
   ) {
     this.slots = new Semaphore(Math.max(1, concurrentJobs));
   }
@@ -63,6 +66,29 @@ export class JobScheduler {
     this.deps.events.jobFinished?.({ key: result.key, name: result.name, workflow: planned.workflow.name }, result);
   }
 
+  /** The run's options as a leg of the job sees them: a dispatched workflow's own inputs get their declared defaults; a called one's come from its caller. */
+  private legOptions(planned: PlannedJob, runContexts: Contexts, namePrefix: string): JobRunOptions {
+    const inputs = namePrefix ? runContexts.inputs : dispatchInputs(planned.workflow, String((runContexts.github as Record<string, Value>)?.event_name ?? ''), (runContexts.inputs ?? {}) as Record<string, Value>);
+    return { ...this.options, contexts: { ...runContexts, inputs: inputs ?? {} } };
+  }
+
+  /**
+   * Starts the pod of a one-leg job that waits for others, while they run, when the run has room
+   * for one more pod (--concurrent-jobs counts the pods started ahead too): see pod-prestart.ts.
+   */
+  private startAhead(planned: PlannedJob, runContexts: Contexts, namePrefix: string): PodPrestart | undefined {
+    if (planned.needs.length === 0 || planned.job.kind === 'call' || planned.legs === 'deferred' || planned.legs.length !== 1) return undefined;
+    if (this.ahead >= this.concurrentJobs - 1 || this.cancellation.cancelled) return undefined;
+    const leg = planned.legs[0]!;
+    const needs = Object.fromEntries(planned.needs.map((n) => [n.slice(n.lastIndexOf('#') + 1), { result: 'success' as const, outputs: {} }]));
+    const jobLeg: JobLeg = { planned: planned as PlannedJob & { job: StepsJob }, leg: { ...leg, name: `${namePrefix}${leg.name}` }, index: 0, total: 1, needs };
+    const prestart = prestartPod(this.deps, this.legOptions(planned, runContexts, namePrefix), jobLeg, this.cancellation.signal);
+    if (!prestart) return undefined;
+    this.ahead++;
+    void prestart.pod.catch(() => undefined);
+    return prestart;
+  }
+
   private notRun(planned: PlannedJob, namePrefix: string, result: Conclusion, why?: string): JobOutcome {
     const ref: JobRef = { key: planned.key, name: `${namePrefix}${planned.job.name ?? planned.job.id}`, workflow: planned.workflow.name };
     if (why) this.deps.events.jobInfo?.(ref, why);
@@ -71,6 +97,15 @@ export class JobScheduler {
   }
 
   private async runJob(planned: PlannedJob, runContexts: Contexts, namePrefix: string, outcomes: Map<string, Promise<JobOutcome>>): Promise<JobOutcome> {
+    const ahead = this.startAhead(planned, runContexts, namePrefix);
+    try {
+      return await this.runJobOnce(planned, runContexts, namePrefix, outcomes, ahead);
+    } finally {
+      if (ahead) this.ahead--;
+    }
+  }
+
+  private async runJobOnce(planned: PlannedJob, runContexts: Contexts, namePrefix: string, outcomes: Map<string, Promise<JobOutcome>>, ahead: PodPrestart | undefined): Promise<JobOutcome> {
     const skipped: JobOutcome = { result: 'skipped', outputs: {} };
     const needOutcomes = await Promise.all(planned.needs.map((n) => outcomes.get(n) ?? Promise.resolve(skipped)));
     const needs = Object.fromEntries(planned.needs.map((n, i) => [n.slice(n.lastIndexOf('#') + 1), needOutcomes[i]!]));
@@ -78,9 +113,13 @@ export class JobScheduler {
     let legs: PlannedLeg[];
     try {
       const run = shouldRunJob(planned.job.if, needOutcomes.map((o) => o.result), this.cancellation.cancelled, contexts, { workspace: this.options.repoRoot });
-      if (!run) return this.notRun(planned, namePrefix, 'skipped');
+      if (!run) {
+        if (ahead) await discardPrestart(this.deps, ahead);
+        return this.notRun(planned, namePrefix, 'skipped');
+      }
       legs = planned.legs === 'deferred' ? planLegs(planned.job, contexts, this.options.containers, this.options.matrixFilter) : planned.legs;
     } catch (err) {
+      if (ahead) await discardPrestart(this.deps, ahead);
       return this.notRun(planned, namePrefix, 'failure', describeError(err));
     }
     const jobCancellation = this.cancellation.child();
@@ -92,14 +131,14 @@ export class JobScheduler {
       }
       return this.slots.use(async () => {
         const jobLeg: JobLeg = { planned: planned as PlannedJob & { job: StepsJob }, leg: { ...leg, name: `${namePrefix}${leg.name}` }, index, total: legs.length, needs };
-        // A dispatched workflow's own inputs get their declared defaults; a called one's come from its caller.
-        const inputs = namePrefix ? runContexts.inputs : dispatchInputs(planned.workflow, String((runContexts.github as Record<string, Value>)?.event_name ?? ''), (runContexts.inputs ?? {}) as Record<string, Value>);
-        const r = await runJobLeg(this.deps, { ...this.options, contexts: { ...runContexts, inputs: inputs ?? {} } }, jobLeg, jobCancellation);
+        const r = await runJobLeg(this.deps, this.legOptions(planned, runContexts, namePrefix), jobLeg, jobCancellation, legs.length === 1 ? ahead : undefined);
         if (r.result === 'failure' && planned.failFast && legs.length > 1 && !jobCancellation.cancelled) jobCancellation.request();
         this.finish(planned, r);
         return r;
       });
     };
+    // Only a job of one leg is started ahead (see startAhead); a leg that never runs leaves it to be deleted.
+    if (ahead && (legs.length !== 1 || planned.job.kind === 'call')) await discardPrestart(this.deps, ahead);
     const legOutcomes = await Promise.all(legs.map((leg, index) => legSlots.use(() => runLeg(leg, index))));
     return { result: combine(legOutcomes), outputs: Object.assign({}, ...legOutcomes.map((o) => o.outputs)) };
   }
