@@ -47,6 +47,12 @@ export interface StepContainerResult {
   timedOut: boolean;
   cancelled: boolean;
   oomKilled: boolean;
+  /**
+   * The length of the container's log the follow reached (counted from the log's start, the
+   * target's `fromByte` included): where the next follow of a container that takes more work
+   * starts.
+   */
+  logBytes: number;
 }
 
 /** A container to follow: its name, its image (for messages), and how to end it early. */
@@ -57,6 +63,18 @@ export interface FollowTarget {
   timeoutMs?: number;
   /** Ends the container's processes (timeout, abort); default: a stop helper container. */
   stop?: (containerId: string) => Promise<void>;
+  /**
+   * Bytes of the log that earlier work of a reused container left (the previous result's
+   * `logBytes`): the read skips them, since the log API serves a log only from its start.
+   */
+  fromByte?: number;
+  /**
+   * For a container that does not end with its work (a reused step slot): whether the work has
+   * ended, asked by the status poll while the log read is open. Yes means the read has gone
+   * stale (its trailer would have ended the follow), so it is read again from the byte reached,
+   * as a terminated container's is. A rejection is no answer.
+   */
+  finished?: () => Promise<boolean>;
 }
 
 /** The container could not run at all (image missing, bad spec): the step fails with this message. */
@@ -147,7 +165,7 @@ export class StepContainers {
 
   /** Adds the container to the pod, streams its log and resolves once it has ended. */
   async run(pod: PodRef & { mainContainer: string }, spec: StepContainerSpec, io: StepContainerIo): Promise<StepContainerResult> {
-    if (io.signal.aborted) return { exitCode: 130, reason: 'cancelled', timedOut: false, cancelled: true, oomKilled: false };
+    if (io.signal.aborted) return { exitCode: 130, reason: 'cancelled', timedOut: false, cancelled: true, oomKilled: false, logBytes: 0 };
     const podSpec = await this.podSpec(pod);
     // Kubernetes refuses a subPath in an ephemeral container (HTTP 422): say why, before asking.
     const subPath = podSpec.volumeMounts.find((m) => m.subPath);
@@ -188,11 +206,11 @@ export class StepContainers {
 
   /**
    * Follows a container the pod already has (one of its containers, or an ephemeral container
-   * added earlier) that is running now: its log from the first byte, its end, its exit code. A
-   * timeout or abort calls `stop` (default: the stop helper container).
+   * added earlier) that is running now: its log from the first byte (or from `fromByte`), its
+   * end, its exit code. A timeout or abort calls `stop` (default: the stop helper container).
    */
   async followRunning(pod: PodRef & { mainContainer: string }, target: FollowTarget, io: StepContainerIo): Promise<StepContainerResult> {
-    if (io.signal.aborted) return { exitCode: 130, reason: 'cancelled', timedOut: false, cancelled: true, oomKilled: false };
+    if (io.signal.aborted) return { exitCode: 130, reason: 'cancelled', timedOut: false, cancelled: true, oomKilled: false, logBytes: target.fromByte ?? 0 };
     return this.follow(pod, await this.podSpec(pod), target, undefined, io, () => Promise.resolve(), true);
   }
 
@@ -221,7 +239,8 @@ export class StepContainers {
       let logState: 'idle' | 'reading' | 'done' | 'broken' = 'idle';
       let logAttempts = 0;
       let logBrokenSince: number | undefined;
-      let received = 0;
+      let received = spec.fromByte ?? 0;
+      let probing = false;
       let stop: 'timeout' | 'cancel' | undefined;
       let stopSent = false;
       let stopTimer: NodeJS.Timeout | undefined;
@@ -246,6 +265,7 @@ export class StepContainers {
         timedOut: stop === 'timeout',
         cancelled: stop === 'cancel',
         oomKilled: reason === 'OOMKilled',
+        logBytes: received,
       });
       const check = () => {
         if (terminated && logState === 'done') finish(undefined, result(terminated.exitCode, terminated.reason));
@@ -356,6 +376,7 @@ export class StepContainers {
       // The watch and a followed log are long requests that a connection gone silent (a NAT or
       // middlebox dropping the flow without a reset) stalls for good. A fresh read of the pod now
       // and then tells what they missed: a container that ended while its log still follows.
+      // A container that runs on after its work never ends: the target's own probe tells instead.
       const poll = setInterval(() => {
         this.connection.core.readNamespacedPod({ name: pod.name, namespace: pod.namespace }).then(
           (current) => {
@@ -367,6 +388,16 @@ export class StepContainers {
             if (isHttpStatus(error, 404)) onPod(undefined);
           },
         );
+        if (spec.finished && !probing && !terminated && logState === 'reading') {
+          probing = true;
+          const asked = readControl;
+          void spec.finished().then(
+            (yes) => {
+              if (yes && !settled && logState === 'reading' && readControl === asked) asked?.abort();
+            },
+            () => undefined,
+          ).finally(() => (probing = false));
+        }
       }, STATUS_POLL_MS);
       if (patched) onPod(patched);
       // A container known to run: its log can be read before the watch reports anything.

@@ -35,7 +35,7 @@ export class AgentClient {
    * POSTs `payload`, sealed with `<verb>/<slot>` as associated data, to `/<verb>/<slot>`. Never
    * rejects: when the API server cannot be reached the reply has status 0 and the error.
    */
-  post(verb: 'step' | 'stop' | 'copy', slot: string, payload: unknown): Promise<AgentReply> {
+  post(verb: 'step' | 'done' | 'stop' | 'copy', slot: string, payload: unknown): Promise<AgentReply> {
     return this.request('POST', `${verb}/${slot}`, seal(this.key, `${verb}/${slot}`, payload)).catch((error: unknown) => ({
       status: 0,
       text: error instanceof Error ? error.message : String(error),

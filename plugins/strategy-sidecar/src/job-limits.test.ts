@@ -38,7 +38,7 @@ async function runJob(options: string | undefined, settings: { slots?: boolean }
   const where = { slots: [] as string[], ephemeral: [] as string[], added: [] as string[] };
   const connection = { server, namespace: 'ci', config: { applyToHTTPSOptions: async () => undefined } } as unknown as KubeConnection;
   let spec: JobPodSpec | undefined;
-  const done: StepContainerResult = { exitCode: 137, reason: 'OOMKilled', timedOut: false, cancelled: false, oomKilled: true };
+  const done: StepContainerResult = { exitCode: 137, reason: 'OOMKilled', timedOut: false, cancelled: false, oomKilled: true, logBytes: 0 };
   const containers = {
     podSpec: async () => spec!,
     followRunning: async (_pod: unknown, target: { name: string }) => (where.slots.push(target.name), done),

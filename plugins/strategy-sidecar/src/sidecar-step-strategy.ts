@@ -8,7 +8,7 @@ import { sidecarFileCommands } from './sidecar-files.js';
 import { SidecarLog } from './sidecar-log.js';
 import { encodeSidecarStep } from './sidecar-request.js';
 import { sidecarWrapperScript } from './sidecar-wrapper.js';
-import { describeLimits, SlotsUnavailable, StepSlots } from './step-slots.js';
+import { describeLimits, SlotsUnavailable, StepSlots, type ClaimedSlot } from './step-slots.js';
 
 export interface SidecarStrategySettings {
   /** How long past a step's own timeout (which the wrapper enforces) before its container is stopped from outside. */
@@ -17,6 +17,7 @@ export interface SidecarStrategySettings {
   slots?: boolean;
   /** Image of the step agent (needs `node`); default: the runner image. */
   agentImage?: string;
+  /** Slots created with the pod (see SlotSettings.maxInitialSlots). */
   maxInitialSlots?: number;
   /** Slots of a job whose container has limits (all it gets: see SlotSettings.maxLimitedSlots). */
   maxLimitedSlots?: number;
@@ -39,15 +40,15 @@ interface ContainerEnv {
 }
 
 /**
- * Every process runs in a container of its own in the job pod, never through `pods/exec`.
- * `run` steps and node actions go to a step slot: a container created with the pod (the job's
- * image, the pod's busybox running a constant wrapper) that waits for one step; the pod's step
- * agent hands it the step through the API server's pod proxy (see step-slots.ts). Without slots
- * (a Role without `pods/proxy`, or all used and none starting in time) the step becomes an
- * ephemeral container of its own with the step in a per-step Secret. Docker steps are ephemeral
- * containers in their own image. Either way the log streams from the container and carries the
- * exit code and the file-command files back in a trailer; the container status keeps the exit
- * code for good.
+ * Every process runs in a container of the job pod, never through `pods/exec`. `run` steps and
+ * node actions go to a step slot: a container created with the pod (the job's image, the pod's
+ * busybox running a constant wrapper) that takes the job's steps one after another; the pod's
+ * step agent hands it each step through the API server's pod proxy (see step-slots.ts).
+ * Without slots (a Role without `pods/proxy`, or all used and none starting in time) the step
+ * becomes an ephemeral container of its own with the step in a per-step Secret. Docker steps
+ * are ephemeral containers in their own image. Either way the log streams from the container
+ * and carries the exit code and the file-command files back in a trailer; the step folder on
+ * the pod's volume keeps the exit code too (and an ephemeral container's status).
  */
 @injectable()
 export class SidecarStepStrategy implements StepStrategy, PodFileCopy {
@@ -94,21 +95,35 @@ export class SidecarStepStrategy implements StepStrategy, PodFileCopy {
     const backstop = request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs + this.stopBackstopMs } : {};
 
     let name: string | undefined;
+    let claimed: ClaimedSlot | undefined;
     let result: StepContainerResult | undefined;
     // The limits the step is held to (the job container's): only a slot can hold them.
     const limits = describeLimits(stepContainerResources(target.resources)?.limits);
     const slots = request.container === pod.mainContainer ? this.slots?.of(pod) : undefined;
     if (slots && !slots.unavailable) {
       try {
-        name = await slots.claim(pod, this.containers, { dir: step.dir, script: step.scriptName, files: step.files }, signal);
+        claimed = await slots.claim(pod, this.containers, { dir: step.dir, script: step.scriptName, files: step.files }, signal);
       } catch (error) {
         if (!(error instanceof SlotsUnavailable)) throw error;
         if (signal.aborted) return { exitCode: 130, fileCommands: empty };
         slots.unavailable = error.message;
       }
-      if (name) {
-        const slot = name;
-        result = await this.containers.followRunning(pod, { name: slot, image: target.image!, ...backstop, stop: (id) => this.slots!.stop(pod, slot, id, STOP_GRACE_SECONDS) }, io);
+      if (claimed) {
+        const slot = (name = claimed.name);
+        result = await this.containers.followRunning(
+          pod,
+          {
+            name: slot,
+            image: target.image!,
+            ...backstop,
+            // The slot's log holds its earlier steps; their trailers are not this step's.
+            fromByte: claimed.fromByte,
+            finished: () => slots.finished(slot, step.dir),
+            stop: (id) => this.slots!.stop(pod, slot, id, STOP_GRACE_SECONDS),
+          },
+          io,
+        );
+        slots.release(claimed, result);
       }
     }
     if (!name && limits) throw new InfrastructureError(refusal(pod, limits, slots?.unavailable ?? (this.slots ? `pod ${pod.name} has no step slots` : 'step slots are off')));

@@ -45,25 +45,48 @@ ${runStep()}`;
 }
 
 /**
- * The program of a step slot: a container of the job pod, started with it, that waits for one
- * step. It makes its hand-over folder (`POD_SLOTS/<name>`: a FIFO `go`, and `ids`, the uid and
- * gid the agent gives the step's files to), blocks on the FIFO until the agent has written the
- * step folder (same file names as above) and sends `<step folder> <script name>`, then runs the
- * step as the wrapper above does and exits with its code. Exit code 94: the slot failed before
- * a step arrived. Argument: the slot's (container's) name.
+ * The program of a step slot: a container of the job pod, started with it (or added later as an
+ * ephemeral container), that runs the job's steps one after another. It makes its hand-over
+ * folder (`POD_SLOTS/<name>`: a FIFO `go`; `ids`, the uid and gid the agent gives the step's
+ * files to; `pid`, by which the agent tells a slot that has ended from one that is busy), then
+ * loops: it blocks on the FIFO until the agent has written a step folder (same file names as
+ * above) and sends `<step folder> <script name>`, runs the step as the wrapper above does, in a
+ * subshell (the step's cwd, traps and arguments stay there), and waits for the next. So the
+ * container's log holds one trailer per step, and kact reads each step's part from where the
+ * previous one ended.
+ *
+ * The slot survives the signals the stop helper sends to every process of the container
+ * (SIGTERM, on cancel or the backstop timeout): the step ends, its trailer is printed, and the
+ * helper KILLs the slot after the grace; kact does not hand a stopped slot another step. A read
+ * of the FIFO that a signal interrupts, or that a hand-over which failed midway closed empty,
+ * is retried. Exit codes: 94, the slot could not set up or was sent a folder that does not
+ * exist; 92/93, the wrapper failed before a step's process started (no exit record: the slot
+ * ends rather than take more steps). Argument: the slot's (container's) name.
  */
 export function slotScript(busybox: string, slots = POD_SLOTS): string {
   return `set -u
+# One stream, in order: what the shell itself reports (a step's process killed) must land
+# before that step's trailer, not among the next step's output.
+exec 2>&1
 bb='${busybox}'
 s='${slots}'/$1
 $bb mkdir -p "$s" && { [ -p "$s/go" ] || $bb mkfifo -m 0600 "$s/go"; } || exit 94
+echo "$$" > "$s/pid" || exit 94
 echo "$($bb id -u) $($bb id -g)" > "$s/ids.new" && $bb mv "$s/ids.new" "$s/ids" || exit 94
-read -r d script < "$s/go" || exit 94
-[ -d "$d" ] || exit 94
-${runStep()}`;
+trap ':' INT TERM HUP
+while :; do
+  read -r d script 2>/dev/null < "$s/go" || { [ -p "$s/go" ] && continue; exit 94; }
+  [ -d "$d" ] || exit 94
+  (
+${runStep()}
+  )
+  c=$?
+  [ -e "$d/exit" ] || exit "$c"
+done
+`;
 }
 
-/** Runs the step unpacked in \`$d\` and prints the trailer (shared by both programs above). */
+/** Runs the step unpacked in \`$d\`, prints the trailer and exits with the step's code (shared by both programs above; a slot runs it in a subshell). */
 function runStep(): string {
   return `${OOM_KILLS_FUNCTION}
 o0=$(oomkills)
@@ -73,12 +96,15 @@ done < "$d/files"
 ${STEP_LAUNCH}
 if cd "$wd" 2>/dev/null; then
   # Through tee into a file: the trailer reports how many bytes the log should hold.
-  # What is left of its process group once it has ended would die with the container anyway; it
-  # goes now, so it cannot hold the pipe open.
-  { $bb setsid $bb sh -c 'echo $$ > "$1"; shift; exec "$@"' kact-exec "$d/pid" $bb env "$@" 2>&1 < /dev/null
+  # What is left of its process group once it has ended goes now: it could hold the pipe open,
+  # and a slot's container lives on to run the next step. Both halves of the pipe are
+  # subshells, whose traps are reset; the stop helper's TERM (sent to every process of the
+  # container) must leave them to carry what the process prints as it ends, and its exit code.
+  { trap ':' INT TERM HUP
+    $bb setsid $bb sh -c 'echo $$ > "$1"; shift; exec "$@"' kact-exec "$d/pid" $bb env "$@" 2>&1 < /dev/null
     echo "$?" > "$d/code"
     read -r p < "$d/pid" && kill -s KILL -- "-$p" 2>/dev/null
-  } | $bb tee "$d/out"
+  } | ( trap '' INT TERM HUP; exec $bb tee "$d/out" )
   read -r code < "$d/code" || code=1
 else
   echo "kact: working directory $wd does not exist"

@@ -1,24 +1,30 @@
 /**
  * The step agent: a small HTTP server in a container of its own in the job pod (the tools
  * image, which has node), reached through the API server's pod proxy (`pods/proxy`, no
- * `pods/exec`). It hands steps to the waiting step slots: kact POSTs a step, sealed with the
- * job's key (AES-256-GCM, the slot's name as associated data), the agent writes the step folder
- * on the pod's runtime volume for the slot's user and wakes the slot through its FIFO. It holds
- * no step data itself and stops a slot's processes on request (the stop helper's program, run
- * with the pod's busybox: the pod shares one PID namespace).
+ * `pods/exec`). It hands steps to the step slots waiting for one: kact POSTs a step, sealed with
+ * the job's key (AES-256-GCM, `<verb>/<slot>` as associated data), the agent writes the step
+ * folder on the pod's runtime volume for the slot's user and wakes the slot through its FIFO. A
+ * slot takes one step after another (see slotScript); the agent holds no step data itself, and
+ * stops a slot's processes on request (the stop helper's program, run with the pod's busybox:
+ * the pod shares one PID namespace).
  *
  * `agentMain` runs in the pod as `node -e "(<its source>)()" <port> <slots dir> <steps dir>
  * <busybox> <stop script>`, with the key (base64) in KACT_AGENT_KEY: it may use nothing
  * outside its own body and node's built-in modules.
  *
- * `/copy/<slot>` unpacks a tar.gz (the workspace, local actions) as the slot's user, so
- * checkouts need no container start either.
+ * Verbs, each `POST /<verb>/<slot>`: `step` hands over a step; `done` (body `{dir}`) tells
+ * whether the step in that folder has recorded its exit code (a slot's container does not end
+ * with its step, so this is how kact learns a step ended when its log read has gone stale);
+ * `stop` signals the slot's processes; `copy` unpacks a tar.gz (the workspace, local actions) as
+ * the slot's user, so checkouts need no container start either.
  *
- * Every request may be repeated (an answer lost on the way): a slot given the same step folder
- * again answers as the first time, stop and copy do the same thing twice.
+ * Every request may be repeated (an answer lost on the way): a step folder handed to a slot is
+ * answered as the first time whenever it is asked again, even after the slot has moved on to
+ * newer steps, and never runs twice; stop and copy do the same thing twice.
  *
- * Answers: 200 step handed over / copied; 400 unreadable request; 403 not sealed with the job's key;
- * 409 the slot is not waiting yet (try again); 410 the slot has had its step; 404 otherwise.
+ * Answers: 200 step handed over / exit code recorded (`exit <code>`) / copied; 202 the step has
+ * not recorded its exit yet; 400 unreadable request; 403 not sealed with the job's key; 409 the
+ * slot is busy with a step or not waiting yet (try again); 410 the slot has ended; 404 otherwise.
  */
 function agentMain(): void {
   /* eslint-disable @typescript-eslint/no-require-imports */
@@ -33,9 +39,9 @@ function agentMain(): void {
     console.error('kact step agent: KACT_AGENT_KEY must hold 32 bytes (base64)');
     process.exit(2);
   }
-  // Slot → the step folder it was given: asking again with the same folder is answered as the
-  // first time (a retried request whose answer was lost), with another is refused.
-  const used = new Map<string, string>();
+  // Slot → every step folder handed to it, and the latest: asking again with one of them is
+  // answered as the first time (a retried request whose answer was lost) and runs nothing.
+  const handed = new Map<string, { dirs: Set<string>; last: string }>();
   const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
   const FILE = /^[A-Za-z0-9._-]{1,64}$/;
   // A packed checkout (32 MiB at most, base64 in JSON) and a little more.
@@ -60,14 +66,36 @@ function agentMain(): void {
     }
   };
 
-  const handOver = (slot: string, step: Record<string, unknown>): string => {
+  const stepDir = (step: Record<string, unknown>): string => {
     const dir = step['dir'];
+    if (typeof dir !== 'string' || !dir.startsWith(`${stepsDir}/`) || !/^[A-Za-z0-9._/-]+$/.test(dir) || dir.includes('..')) throw new Refused(400, 'bad step folder');
+    return dir;
+  };
+
+  /**
+   * 409 while the slot may come back for a step, 410 once its shell is gone (ended, or KILLed by
+   * the stop helper): its FIFO stays behind, so only its process tells.
+   */
+  const notWaiting = (slot: string, why: string): Refused => {
+    try {
+      const pid = Number(fs.readFileSync(`${slotsDir}/${slot}/pid`, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && !fs.existsSync(`/proc/${pid}`)) return new Refused(410, `slot ${slot} has ended`);
+    } catch {
+      // No pid yet: the slot is starting.
+    }
+    return new Refused(409, `slot ${slot} ${why}`);
+  };
+
+  const handOver = (slot: string, step: Record<string, unknown>): string => {
+    const dir = stepDir(step);
     const script = step['script'] ?? '';
     const files = step['files'] as Record<string, unknown> | undefined;
-    if (typeof dir !== 'string' || !dir.startsWith(`${stepsDir}/`) || !/^[A-Za-z0-9._/-]+$/.test(dir) || dir.includes('..')) throw new Refused(400, 'bad step folder');
     if (typeof script !== 'string' || (script && !FILE.test(script)) || !files || typeof files !== 'object') throw new Refused(400, 'bad step');
-    if (used.get(slot) === dir) return 'handed over';
-    if (used.has(slot)) throw new Refused(410, `slot ${slot} has had its step`);
+    const known = handed.get(slot);
+    if (known?.dirs.has(dir)) return 'handed over';
+    // Until the step before has recorded its exit, the slot may still hold the FIFO open from
+    // reading it: a line written now would be lost.
+    if (known && !fs.existsSync(`${known.last}/exit`)) throw notWaiting(slot, 'is running a step');
     const slotDir = `${slotsDir}/${slot}`;
     let ids: number[];
     let fifo: number;
@@ -76,10 +104,9 @@ function agentMain(): void {
       // Non-blocking: fails (ENXIO) unless the slot is already waiting on the other end.
       fifo = fs.openSync(`${slotDir}/go`, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
     } catch (error) {
-      throw new Refused(409, `slot ${slot} is not waiting yet (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw notWaiting(slot, `is not waiting (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
     try {
-      used.set(slot, dir);
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       const paths = [dir];
       for (const [name, content] of Object.entries(files)) {
@@ -97,10 +124,28 @@ function agentMain(): void {
         }
       }
       fs.writeSync(fifo, `${dir} ${script}\n`);
+      // Only once written: a hand-over that failed midway closes the FIFO empty, which the
+      // slot takes as no step, and a retry must try again, not be told it is done.
+      if (known) {
+        known.dirs.add(dir);
+        known.last = dir;
+      } else handed.set(slot, { dirs: new Set([dir]), last: dir });
     } finally {
       fs.closeSync(fifo);
     }
     return 'handed over';
+  };
+
+  /** The exit code the step in the folder recorded, undefined while it runs. */
+  const exitOf = (slot: string, request: Record<string, unknown>): string | undefined => {
+    const dir = stepDir(request);
+    if (!handed.get(slot)?.dirs.has(dir)) throw new Refused(404, `slot ${slot} was not given ${dir}`);
+    try {
+      // Empty: the wrapper is between creating the file and writing the code.
+      return fs.readFileSync(`${dir}/exit`, 'utf8').trim() || undefined;
+    } catch {
+      return undefined;
+    }
   };
 
   /** Unpacks a tar.gz into a folder of the pod's volumes, as the slots' user (the job container's). */
@@ -148,7 +193,7 @@ function agentMain(): void {
       };
       const [, verb, slot, extra] = (request.url ?? '').split('?')[0]!.split('/');
       if (request.method === 'GET' && verb === 'healthz') return reply(200, 'ok');
-      if (request.method !== 'POST' || (verb !== 'step' && verb !== 'stop' && verb !== 'copy') || !slot || !NAME.test(slot) || extra !== undefined) return reply(404, 'no such endpoint');
+      if (request.method !== 'POST' || (verb !== 'step' && verb !== 'stop' && verb !== 'copy' && verb !== 'done') || !slot || !NAME.test(slot) || extra !== undefined) return reply(404, 'no such endpoint');
       const chunks: Buffer[] = [];
       let size = 0;
       request.on('data', (chunk: Buffer) => {
@@ -161,7 +206,10 @@ function agentMain(): void {
         try {
           const body = unseal(Buffer.concat(chunks), `${verb}/${slot}`);
           if (verb === 'copy') copy(slot, body).then((text) => reply(200, text), fail);
-          else reply(200, verb === 'step' ? handOver(slot, body) : stop(body));
+          else if (verb === 'done') {
+            const code = exitOf(slot, body);
+            reply(code === undefined ? 202 : 200, code === undefined ? 'running' : `exit ${code}`);
+          } else reply(200, verb === 'step' ? handOver(slot, body) : stop(body));
         } catch (error) {
           fail(error);
         }

@@ -112,6 +112,28 @@ describe.skipIf(!cluster)('sidecar strategy on the local cluster', () => {
     expect(r.out).toBe('copied ✓\nsub\n');
   });
 
+  it('runs sequential steps one after another in one slot, each with its own output; a cancelled step\'s slot is not used again', async () => {
+    // The step's parent is the slot's shell (forked), whose last argument is the slot's name.
+    const whereScript = 'tr "\\0" "\\n" < /proc/$PPID/cmdline | tail -n 1';
+    const where = async () => {
+      const r = await run(whereScript);
+      expect(r.exitCode).toBe(0);
+      return r.out;
+    };
+    const first = await where();
+    expect(first).toMatch(/^kact-slot-[-a-z0-9]+\n$/);
+    for (let i = 0; i < 5; i++) expect(await where()).toBe(first);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 2000);
+    const cancelled = await run(`${whereScript}; sleep 300`, {}, controller.signal);
+    expect(cancelled.exitCode).toBe(130);
+    expect(cancelled.out.startsWith(first)).toBe(true);
+    // The stop helper ends that slot after the grace: the next steps go to another, and stay there.
+    const next = await where();
+    expect(next).not.toBe(first);
+    expect(await where()).toBe(next);
+  });
+
   it('measures per-step overhead of sidecar vs exec (echo hi)', async () => {
     const exec = new ExecStepStrategy(transport);
     const times: Record<string, number[]> = { exec: [], sidecar: [] };
