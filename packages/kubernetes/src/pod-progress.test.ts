@@ -48,6 +48,8 @@ describe('podProgress', () => {
   it("waits while the kubelet retries a claim folder another pod created at the same moment, fails on other config errors", () => {
     const config = (message: string) => pod({ phase: 'Pending', containerStatuses: [{ name: 'runner', state: { waiting: { reason: 'CreateContainerConfigError', message } } } as never] });
     expect(podProgress(config('failed to create subPath directory for volumeMount "kact-workspace" of container "runner"'))).toEqual({ state: 'pending', detail: 'Pending (CreateContainerConfigError)' });
+    expect(podProgress(config('failed to sync secret cache: timed out waiting for the condition'))).toEqual({ state: 'pending', detail: 'Pending (CreateContainerConfigError)' });
+    expect(podProgress(config('secret "kact-x-secret" not found'))).toMatchObject({ state: 'failed' });
     expect(podProgress(config('secret "kact-x-secrets" not found'))).toEqual({ state: 'failed', reason: 'container runner (image runner:1): CreateContainerConfigError: secret "kact-x-secrets" not found' });
   });
 

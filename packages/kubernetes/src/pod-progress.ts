@@ -25,9 +25,12 @@ const FATAL_WAITING = new Set([
 
 /**
  * A fatal reason's messages the kubelet gets past on its next try: two pods that mount folders of
- * one claim (`<run>/<pod>`) create the shared parent at once, and the loser's mkdir fails.
+ * one claim (`<run>/<pod>`) create the shared parent at once, and the loser's mkdir fails; and a
+ * busy kubelet's watch has not yet seen a Secret or ConfigMap created just before the pod ("failed
+ * to sync secret cache: timed out waiting for the condition"; one that does not exist reads "not
+ * found"). The pod's start timeout still bounds the wait.
  */
-const RETRIED = /failed to create subPath directory/;
+const RETRIED = /failed to create subPath directory|failed to sync (secret|configmap) cache/i;
 
 /** A pod the scheduler has no node for (yet): the watcher fails it only if that lasts. */
 export function unschedulableReason(pod: V1Pod): string | undefined {
