@@ -354,12 +354,31 @@ func (c *cluster) setupBridge() error {
 	if err := os.WriteFile("/proc/sys/net/ipv4/conf/"+bridgeName+"/forwarding", []byte("1"), 0o644); err != nil {
 		return fmt.Errorf("enabling forwarding on %s: %w", bridgeName, err)
 	}
+	if err := quickNeighbourRecheck(); err != nil {
+		logf("warning: %v (a pod given an address an earlier pod had may be unreachable for ~15 s)", err)
+	}
 	if bridgeNetfilter() {
 		if err := c.setSysctl(bridgeNFSysctl, "1"); err != nil {
 			logf("warning: %v (ClusterIPs whose endpoint is on this node may not answer)", err)
 		}
 	}
 	return refuseStrayServiceTraffic()
+}
+
+// quickNeighbourRecheck: host-local IPAM hands out an address again once it has gone round the
+// /24, and the host's neighbour entry for it still holds the earlier pod's MAC (stale entries are
+// not collected below gc_thresh1). Linux checks such an entry by unicast to that MAC, after 5 s
+// and 3 probes a second apart, so the first connection to the new pod (the API server's pod
+// proxy, an exec) stalls until a SYN retransmit ~13–15 s later. Checked by broadcast after 1 s
+// instead, the new pod answers at once. The settings are the bridge's, gone with it.
+func quickNeighbourRecheck() error {
+	dir := "/proc/sys/net/ipv4/neigh/" + bridgeName + "/"
+	for _, kv := range [][2]string{{"delay_first_probe_time", "1"}, {"ucast_solicit", "0"}, {"mcast_resolicit", "3"}} {
+		if err := os.WriteFile(dir+kv[0], []byte(kv[1]), 0o644); err != nil {
+			return fmt.Errorf("neighbour settings of %s: %w", bridgeName, err)
+		}
+	}
+	return nil
 }
 
 // refuseStrayServiceTraffic: a packet from a pod to a ClusterIP port no Service maps is not
