@@ -131,14 +131,13 @@ export class JobScheduler {
       }
       return this.slots.use(async () => {
         const jobLeg: JobLeg = { planned: planned as PlannedJob & { job: StepsJob }, leg: { ...leg, name: `${namePrefix}${leg.name}` }, index, total: legs.length, needs };
-        const r = await runJobLeg(this.deps, this.legOptions(planned, runContexts, namePrefix), jobLeg, jobCancellation, legs.length === 1 ? ahead : undefined);
+        // Only a job of one leg, planned up front, is started ahead (startAhead): its one leg takes it.
+        const r = await runJobLeg(this.deps, this.legOptions(planned, runContexts, namePrefix), jobLeg, jobCancellation, ahead);
         if (r.result === 'failure' && planned.failFast && legs.length > 1 && !jobCancellation.cancelled) jobCancellation.request();
         this.finish(planned, r);
         return r;
       });
     };
-    // Only a job of one leg is started ahead (see startAhead); a leg that never runs leaves it to be deleted.
-    if (ahead && (legs.length !== 1 || planned.job.kind === 'call')) await discardPrestart(this.deps, ahead);
     const legOutcomes = await Promise.all(legs.map((leg, index) => legSlots.use(() => runLeg(leg, index))));
     return { result: combine(legOutcomes), outputs: Object.assign({}, ...legOutcomes.map((o) => o.outputs)) };
   }
