@@ -23,12 +23,14 @@ const request = (extra: Partial<JobPodRequest> = {}): JobPodRequest => ({
 describe('step slots: what the strategy adds to a job pod', () => {
   const unlimited = (extra: Partial<JobPodRequest> = {}) => request({ main: { name: 'job', image: 'node:20', env: {}, keepAlive: true, options: '--user 1001:1001' }, ...extra });
 
-  it("adds the agent and the job's steps + 2 slots (at most 3: they take one step after another), in the job's image", () => {
+  it("adds the agent and one slot in the job's image (it takes one step after another: each more slot is a container the pod's start waits for)", () => {
     const planned = slots().plan(unlimited(), { steps: 30 });
-    expect(planned.extra.map((c) => c.name)).toEqual([AGENT_CONTAINER, 'kact-slot-0', 'kact-slot-1', 'kact-slot-2']);
+    expect(planned.extra.map((c) => c.name)).toEqual([AGENT_CONTAINER, 'kact-slot-0']);
     expect(planned.extra.slice(1).every((c) => c.image === 'node:20' && !c.keepAlive)).toBe(true);
-    expect(slots().plan(unlimited(), { steps: 1 }).extra).toHaveLength(1 + 3);
-    expect(slots().plan(unlimited(), { steps: 0 }).extra).toHaveLength(1 + 2);
+    expect(slots().plan(unlimited(), { steps: 0 }).extra).toHaveLength(1 + 1);
+    // More when asked for: the job's steps + 2 at most.
+    const more = new StepSlots(connection, {} as StepContainers, { agentImage: 'tools:1', maxInitialSlots: 4 });
+    expect(more.plan(unlimited(), { steps: 1 }).extra).toHaveLength(1 + 3);
   });
 
   it("holds every slot to the job container's memory and CPU limits, requesting them once (the job container's)", () => {
@@ -100,7 +102,8 @@ function podSlots(job: JobPodRequest, steps: number, answer: (verb: string, slot
       return { status: answer(verb, slot, payload), text: '' };
     },
   };
-  const stepSlots = new StepSlots(connection, containers, { agentImage: 'tools:1', claimTimeoutMs }, () => agent);
+  // Three slots and a refill below two: the pool's rules, not its defaults, are under test here.
+  const stepSlots = new StepSlots(connection, containers, { agentImage: 'tools:1', claimTimeoutMs, maxInitialSlots: 3, lowWater: 2 }, () => agent);
   const planned = stepSlots.plan(job, { steps });
   const pod = { name: planned.name, namespace: 'ci' };
   const slots = stepSlots.of(pod)!;

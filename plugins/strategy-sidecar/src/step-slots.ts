@@ -8,9 +8,10 @@ import { slotScript } from './sidecar-wrapper.js';
 
 export interface SlotSettings {
   /**
-   * Slots created with the pod: the job's steps plus two, at most this many (default 3). Slots
-   * take one step after another, so a few cover a job of any length; each is a container the
-   * pod must start before its first step.
+   * Slots created with the pod: the job's steps plus two, at most this many (default 1). A slot
+   * takes one step after another, so one covers a job of any length. Each is a container the
+   * kubelet starts in the pod's first sync, before it reports the job container running: three
+   * cost a job's start a second (a relist) over one.
    */
   maxInitialSlots?: number;
   /**
@@ -20,7 +21,7 @@ export interface SlotSettings {
    * slots it loses (a stopped step, a log grown past MAX_SLOT_LOG_BYTES).
    */
   maxLimitedSlots?: number;
-  /** Refill: when fewer than this many slots are free, REFILL_SLOTS more are added as ephemeral containers (default 2). */
+  /** Refill: when fewer than this many slots are free (processes that overlap, retired slots), REFILL_SLOTS more are added as ephemeral containers (default 1). */
   lowWater?: number;
   /** The agent's port in the pod (the pod's containers share it: keep it clear of services). */
   agentPort?: number;
@@ -236,7 +237,7 @@ export class StepSlots {
     /** How to reach a pod's agent (tests give a double). */
     private readonly agentOf: (pod: PodRef, port: number, key: Buffer) => Pick<AgentClient, 'post'> = (pod, port, key) => new AgentClient(connection, pod, port, key),
   ) {
-    this.settings = { maxInitialSlots: 3, maxLimitedSlots: 8, lowWater: 2, agentPort: 47_113, claimTimeoutMs: 30_000, ...settings };
+    this.settings = { maxInitialSlots: 1, maxLimitedSlots: 8, lowWater: 1, agentPort: 47_113, claimTimeoutMs: 30_000, ...settings };
   }
 
   /**
@@ -249,7 +250,7 @@ export class StepSlots {
     const key = randomBytes(32);
     const main = request.main;
     const limits = describeLimits(stepContainerResources(jobContainerResources(request))?.limits);
-    const count = Math.max(2, Math.min(plan.steps + 2, limits ? this.settings.maxLimitedSlots : this.settings.maxInitialSlots));
+    const count = limits ? Math.max(2, Math.min(plan.steps + 2, this.settings.maxLimitedSlots)) : Math.max(1, Math.min(plan.steps + 2, this.settings.maxInitialSlots));
     const names = Array.from({ length: count }, (_, i) => `${SLOT_PREFIX}${i}`);
     const ports = new Set([main, ...request.services.map((s) => s.container)].flatMap((c) => c.ports ?? []));
     let port = this.settings.agentPort;
