@@ -9,14 +9,13 @@ import type { StepStrategy } from '../backend/step-strategy.js';
 import type { ContainerSelection } from '../backend/container-selection.js';
 import type { ActionStore } from '../actions/action-store.js';
 import type { PlannedJob, PlannedLeg } from '../planner/plan.js';
-import { SecretMasker } from '../output/secret-masker.js';
 import { WorkflowCommandProcessor } from '../output/workflow-commands.js';
 import { workspaceExcludes } from '../workspace/workspace-files.js';
 import type { Cancellation } from './cancellation.js';
 import type { ActionRuntime } from './action-runtime.js';
 import type { JobEnvironment, StepOptions, StepScope } from './job-environment.js';
 import { maskJobEvents, maskJobResult } from './job-masking.js';
-import { legContexts, legPodName, legPodRequest, legRef, type LegContexts } from './leg-pod.js';
+import { legContexts, legPodName, legPodRequest, legRef, runSecretsMasker, type LegContexts } from './leg-pod.js';
 import { afterJob, discardPrestart, prestartFits, type PodPrestart } from './pod-prestart.js';
 import { JobState } from './job-state.js';
 import { runPreSteps, runPostSteps } from './pre-post-steps.js';
@@ -25,7 +24,6 @@ import { probeContainer } from './probe.js';
 import type { Conclusion, JobResult } from './results.js';
 import type { JobRef, RunEvents } from './run-events.js';
 import { describeError, runSteps } from './run-steps.js';
-import { evaluateMinutes, evaluateStrings } from './step-values.js';
 
 export interface JobRunnerDeps {
   backend: JobBackend;
@@ -104,8 +102,7 @@ async function runLeg(deps: JobRunnerDeps, options: JobRunOptions, leg: JobLeg, 
     return result(ref, leg, { result: 'failure', error: describeError(err) }, started);
   }
   const { github, contexts, evaluation, env, timeoutMs } = evaluated;
-  const masker = new SecretMasker();
-  for (const value of Object.values(options.secrets)) masker.add(value);
+  const masker = runSecretsMasker(options);
   const runtime = deps.runtime?.forJob({
     runId: options.runId,
     key: ref.key,
@@ -136,7 +133,7 @@ async function runLeg(deps: JobRunnerDeps, options: JobRunOptions, leg: JobLeg, 
     if (prestart && !ahead) {
       // Another pod than the one started ahead (its needs' outputs shaped it): under a name of its own.
       name = legPodName(options, leg, ref, '-2');
-      request = legPodRequest(options, leg, evaluated, image, name, masker, () => undefined);
+      request = { ...request, name };
     }
     const prepared = ahead?.prepared ?? deps.strategy.preparePod?.(request, { steps: job.steps.length }) ?? request;
     deps.events.jobInfo?.(ref, `${ahead ? 'taking the pod started while its needs ran:' : 'starting pod'} ${name} (${request.main.image}${request.services.length ? ` + ${request.services.map((s) => s.id).join(', ')}` : ''})`);

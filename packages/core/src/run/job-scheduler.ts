@@ -85,7 +85,6 @@ export class JobScheduler {
     const prestart = prestartPod(this.deps, this.legOptions(planned, runContexts, namePrefix), jobLeg, this.cancellation.signal);
     if (!prestart) return undefined;
     this.ahead++;
-    void prestart.pod.catch(() => undefined);
     return prestart;
   }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Contexts, EvaluationOptions, Value } from '@kact/expressions';
 import type { JobPodRequest } from '../backend/job-backend.js';
 import { POD_PATHS } from '../backend/pod-paths.js';
-import type { SecretMasker } from '../output/secret-masker.js';
+import { SecretMasker } from '../output/secret-masker.js';
 import { defaultJobEnv, runnerContext } from './default-env.js';
 import { secretEnvThroughSecret } from './job-masking.js';
 import { dnsLabel, jobPodRequest } from './job-pod-request.js';
@@ -48,6 +48,13 @@ export function legContexts(options: JobRunOptions, leg: JobLeg): LegContexts {
   if (options.actCompat) env = { ACT: 'true', ...env };
   const timeoutMs = evaluateMinutes(job.timeoutMinutes, { ...contexts, env }, evaluation) ?? DEFAULT_JOB_TIMEOUT_MS;
   return { ref: legRef(leg), github, contexts, evaluation, env, timeoutMs };
+}
+
+/** A masker of the run's secrets (a job's adds its own values: ::add-mask::, its runtime token). */
+export function runSecretsMasker(options: Pick<JobRunOptions, 'secrets'>): SecretMasker {
+  const masker = new SecretMasker();
+  for (const value of Object.values(options.secrets)) masker.add(value);
+  return masker;
 }
 
 /** The leg's pod name: the key's hash keeps names apart when two reusable-workflow calls run jobs of the same id. */

@@ -1,7 +1,6 @@
 import type { JobPod, JobPodRequest } from '../backend/job-backend.js';
-import { SecretMasker } from '../output/secret-masker.js';
 import type { JobLeg, JobRunnerDeps, JobRunOptions } from './job-runner.js';
-import { legContexts, legPodName, legPodRequest } from './leg-pod.js';
+import { legContexts, legPodName, legPodRequest, runSecretsMasker } from './leg-pod.js';
 
 /**
  * A leg's pod started while the jobs it needs still run: a pod takes a second or more to start,
@@ -28,10 +27,8 @@ export function prestartPod(deps: JobRunnerDeps, options: JobRunOptions, leg: Jo
   let request: JobPodRequest;
   try {
     const evaluated = legContexts(options, leg);
-    const masker = new SecretMasker();
-    for (const value of Object.values(options.secrets)) masker.add(value);
     // Warnings are the leg's to give, when it asks for the pod itself.
-    request = legPodRequest(options, leg, evaluated, image, legPodName(options, leg, evaluated.ref), masker, () => undefined);
+    request = legPodRequest(options, leg, evaluated, image, legPodName(options, leg, evaluated.ref), runSecretsMasker(options), () => undefined);
   } catch {
     return undefined;
   }
