@@ -1,5 +1,6 @@
 import type { JobPod, JobPodRequest } from '../backend/job-backend.js';
 import type { JobLeg, JobRunnerDeps, JobRunOptions } from './job-runner.js';
+import { afterJob } from './job-teardown.js';
 import { legContexts, legPodName, legPodRequest, runSecretsMasker } from './leg-pod.js';
 
 /**
@@ -52,21 +53,4 @@ export function discardPrestart(deps: JobRunnerDeps, prestart: PodPrestart): Pro
       () => undefined,
     ),
   );
-}
-
-/**
- * Leaves work that ends a job (deleting its pod) to the run, which awaits it at its end
- * (JobRunnerDeps.teardowns), so the jobs that need this one need not; without a run to leave it
- * to, the caller awaits it.
- */
-export function afterJob(deps: Pick<JobRunnerDeps, 'teardowns'>, work: Promise<unknown>): Promise<void> {
-  const settled = work.then(
-    () => undefined,
-    () => undefined,
-  );
-  const teardowns = deps.teardowns;
-  if (!teardowns) return settled;
-  teardowns.add(settled);
-  void settled.finally(() => teardowns.delete(settled));
-  return Promise.resolve();
 }
