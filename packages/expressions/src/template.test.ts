@@ -39,7 +39,8 @@ describe('evaluateTemplate', () => {
   it.each([
     ['no expressions here', 'no expressions here'],
     ['${{ matrix.node }}', 20],
-    ['  ${{ matrix.node }}  ', 20],
+    // Text around the one expression, even blanks, makes a string, as GitHub's parser does: format('  {0}  ', …).
+    ['  ${{ matrix.node }}  ', '  20  '],
     ['${{ inputs.flag }}', true],
     ['${{ matrix.tags }}', ['a', 'b']],
     ['${{ env.MISSING }}', null],

@@ -49,12 +49,14 @@ export function containsExpression(text: string): boolean {
   return text.includes(OPEN);
 }
 
-/** The single expression of a template that is exactly `${{ e }}`, surrounding whitespace allowed. */
+/**
+ * The single expression of a template that is exactly `${{ e }}`. Text around it, even blanks,
+ * makes it a string template, as in GitHub's parser: ` ${{ '' }}` is ' ', and a block scalar's
+ * `${{ e }}\n` keeps its newline.
+ */
 export function soleExpression(parts: TemplatePart[]): string | undefined {
-  const expressions = parts.filter((p) => p.kind === 'expression');
-  const literalsBlank = parts.every((p) => p.kind === 'expression' || p.text.trim() === '');
-  const only = expressions[0];
-  return expressions.length === 1 && literalsBlank && only?.kind === 'expression' ? only.expression : undefined;
+  const only = parts.length === 1 ? parts[0] : undefined;
+  return only?.kind === 'expression' ? only.expression : undefined;
 }
 
 /** Each part evaluated and joined the way the runner's format() joins them. */
