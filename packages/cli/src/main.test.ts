@@ -234,6 +234,15 @@ describe('bad input', () => {
     expect(r.err).not.toMatch(/\n\s+at /);
   });
 
+  it('refuses a --concurrent-jobs that is not a whole number of at least 1, before it loads anything', async () => {
+    const dir = repo({ '.github/workflows/w.yml': 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: true\n' });
+    for (const value of ['0', 'four', '2.5']) {
+      const r = await kact('run', '-C', dir, '--dry-run', '--concurrent-jobs', value);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`--concurrent-jobs ${value}: must be a whole number of at least 1`);
+    }
+  });
+
   it('reports unknown needs at their place', async () => {
     const r = await kact('list', '-C', repo({ '.github/workflows/w.yml': 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    needs: ghost\n    steps:\n      - run: true\n' }));
     expect(r.code).toBe(2);

@@ -61,7 +61,7 @@ function buildProgram(io: Io, exit: (code: number) => void): Command {
     .option('--strategy <name>', 'how steps run in the pod: exec (one exec per step, the default) or sidecar (a container per step, no pods/exec); over the config file')
     .option('--plugin <package|path>', "load a plugin (an inversify ContainerModule): a package from the project's node_modules or a file (repeatable; after the config file's)", collect, [])
     .option('--config <file>', 'the kact config: modules per token, plugins (default: kact.config.yaml in the repository root, if there is one)')
-    .option('--concurrent-jobs <n>', 'job legs running at once', '4')
+    .option('--concurrent-jobs <n>', 'job legs running at once (up to n−1 more start their pods while they wait)', '4')
     .option('--json <file>', 'write the full result as JSON')
     .option('--junit <file>', 'write a JUnit XML report')
     .option('--actions-url <url>', 'base URL remote actions are cloned from', 'https://github.com')

@@ -49,7 +49,7 @@ describe('the pods of jobs that wait for others', () => {
     expect(r.result.result).toBe('success');
     expect(pods.log.filter((l) => l.startsWith('start')).sort()).toEqual(['start a', 'start b']);
     expect(before(pods.log, 'start b', 'deleting a')).toBe(true);
-    expect(r.info.join('\n')).toMatch(/^b: taking the pod started while its needs ran: kact-/m);
+    expect(r.info.join('\n')).toMatch(/^b: taking the pod started ahead: kact-/m);
     expect(r.logs).toContain('b | Run echo b | b');
   });
 
@@ -77,5 +77,69 @@ describe("a finished job's pod", () => {
     expect(before(pods.log, 'start b (own)', 'deleted a')).toBe(true);
     expect(pods.log.at(-1)).toMatch(/^deleted /);
     expect(pods.log.filter((l) => l.startsWith('deleted'))).toHaveLength(3);
+  });
+});
+
+/** Records when each leg's pod starts, is copied into and is deleted, and how many pods live at once. */
+class CountedPods extends SlowDeletion {
+  live = 0;
+  mostLive = 0;
+  readonly copies = new Map<string, number>();
+  override async startJob(request: JobPodRequest): Promise<JobPod> {
+    this.mostLive = Math.max(this.mostLive, ++this.live);
+    return super.startJob(request);
+  }
+  override async copyIn(pod: JobPod, localDir: string, podPath: string, options?: { exclude?: (p: string) => boolean }): Promise<void> {
+    this.copies.set(pod.name, (this.copies.get(pod.name) ?? 0) + 1);
+    return super.copyIn(pod, localDir, podPath, options);
+  }
+  override async stopJob(pod: Pick<JobPod, 'name'>): Promise<void> {
+    this.live--;
+    return super.stopJob(pod);
+  }
+}
+
+describe('the pods of legs that wait for one of the run’s slots', () => {
+  const matrix = {
+    '.github/workflows/m.yml': `on: push
+jobs:
+  legs:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        n: [1, 2, 3, 4, 5]
+    steps:
+      - run: sleep 0.4; echo "leg \${{ matrix.n }}"
+`,
+  };
+
+  it('start while they wait, at most --concurrent-jobs − 1 ahead, and each leg takes its own, made ready once', async () => {
+    const pods = new CountedPods();
+    const r = await runWorkflow(matrix, { pods, concurrentJobs: 2 });
+    expect(r.result.result).toBe('success');
+    // Two legs run, one more has its pod: never more than three at once.
+    expect(pods.mostLive).toBe(3);
+    expect(pods.log.filter((l) => l.startsWith('start'))).toHaveLength(5);
+    // Legs 1 and 2 start their own; 3, 4 and 5 take theirs (room for the next passes on as a leg takes its slot).
+    expect(r.info.filter((l) => l.includes('taking the pod started ahead')).map((l) => l.slice(0, l.indexOf(':'))).sort()).toEqual(['legs (3)', 'legs (4)', 'legs (5)']);
+    // The third leg's pod was up before the first legs' pods went.
+    const firstDeletion = pods.log.findIndex((l) => l.startsWith('deleting'));
+    expect(pods.log.slice(0, firstDeletion).filter((l) => l.startsWith('start')).length).toBeGreaterThanOrEqual(3);
+    // The working tree and the event payload, once each per pod: the leg does not copy again what was copied ahead.
+    expect([...pods.copies.values()]).toEqual([2, 2, 2, 2, 2]);
+    for (const n of [1, 2, 3, 4, 5]) expect(r.logs).toContain(`legs (${n}) | Run sleep 0.4; echo "leg \${{ matrix.n }}" | leg ${n}`);
+  });
+
+  it('are not started with one slot (no room ahead), nor for legs that wait for max-parallel', async () => {
+    for (const [options, files] of [
+      [{ concurrentJobs: 1 }, matrix],
+      [{ concurrentJobs: 4 }, { '.github/workflows/m.yml': matrix['.github/workflows/m.yml'].replace('    strategy:\n', '    strategy:\n      max-parallel: 1\n') }],
+    ] as const) {
+      const pods = new CountedPods();
+      const r = await runWorkflow(files, { pods, ...options });
+      expect(r.result.result).toBe('success');
+      expect(pods.mostLive).toBe(1);
+      expect(r.info.some((l) => l.includes('taking the pod started ahead'))).toBe(false);
+    }
   });
 });

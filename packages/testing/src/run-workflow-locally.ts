@@ -42,6 +42,8 @@ export interface RunLocallyOptions {
   decorate?: StepStrategyDecorator | readonly StepStrategyDecorator[];
   /** The run's artifact and cache services, as `kact run` passes them. */
   runtime?: ActionRuntime;
+  /** `--concurrent-jobs` (default 4). */
+  concurrentJobs?: number;
 }
 
 export interface LocalRun {
@@ -102,7 +104,7 @@ export async function runWorkflowLocally(files: Record<string, string>, options:
       result = await runPlan(
         planned,
         { backend: pods, strategy, actions, events, ...(options.runtime ? { runtime: options.runtime } : {}) },
-        { repoRoot, debug: options.debug ?? false, actCompat: false, contexts, secrets, jobSecrets: secrets, event, concurrentJobs: 4, containers },
+        { repoRoot, debug: options.debug ?? false, actCompat: false, contexts, secrets, jobSecrets: secrets, event, concurrentJobs: options.concurrentJobs ?? 4, containers },
         cancellation,
       );
     } finally {

@@ -8,6 +8,7 @@ import { composeBackend, type ClusterFlags } from '../composition.js';
 import { emptyConfig } from '../config/kact-config.js';
 import { EXAMPLE_REPO, KACT_BIN } from '../kact-bin.js';
 import { registerRun, runScope } from '../run-registry.js';
+import { wholeNumberFlag } from '../whole-number-flag.js';
 
 export interface BenchFlags extends ClusterFlags {
   strategies: string;
@@ -20,12 +21,6 @@ export interface BenchFlags extends ClusterFlags {
 export interface BenchIo {
   out: (text: string) => void;
   err: (text: string) => void;
-}
-
-function positive(flag: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw InputError.at(`${flag} ${value}: must be a whole number of at least 1`);
-  return n;
 }
 
 const messageOf = (err: unknown) => (isInputError(err) ? err.diagnostics.map((d) => d.message).join('; ') : err instanceof Error ? err.message : String(err));
@@ -85,8 +80,8 @@ function kactProcess(flags: BenchFlags, scenarios: string): CliStartSettings {
  */
 export async function benchCommand(flags: BenchFlags, io: BenchIo): Promise<number> {
   const scenarios = parseScenarios(flags.scenarios);
-  const repeat = positive('--repeat', flags.repeat);
-  const concurrentJobs = positive('--concurrent-jobs', flags.concurrentJobs);
+  const repeat = wholeNumberFlag('--repeat', flags.repeat);
+  const concurrentJobs = wholeNumberFlag('--concurrent-jobs', flags.concurrentJobs);
   const names = [...new Set(flags.strategies.split(',').map((s) => s.trim()).filter(Boolean))];
   if (names.length === 0) throw InputError.at('--strategies: name at least one step strategy (exec, sidecar)');
 

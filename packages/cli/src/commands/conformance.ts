@@ -11,6 +11,7 @@ import { BUILT_IN_STRATEGIES } from '../config/built-in-modules.js';
 import { emptyConfig, parseKactConfig, readKactConfig } from '../config/kact-config.js';
 import { KACT_BIN } from '../kact-bin.js';
 import { resolvePluginSpecifier } from '../plugin-loader.js';
+import { wholeNumberFlag } from '../whole-number-flag.js';
 
 export interface ConformanceFlags extends ClusterFlags {
   plugin: string[];
@@ -41,12 +42,6 @@ export function progressLine(result: CaseResult, variant?: Variant): string {
   if (result.status === 'n/a') return `${MARK['n/a']} ${result.case} [${result.variant}]: ${result.problems[0] ?? 'not applicable'}`;
   const strategy = result.strategy && result.strategy !== (variant?.strategy ?? result.variant) ? ` (strategy ${result.strategy})` : '';
   return `${MARK[result.status]} ${result.case} [${result.variant}] ${(result.durationMs / 1000).toFixed(0)}s${strategy}`;
-}
-
-function positive(flag: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw InputError.at(`${flag} ${value}: must be a whole number of at least 1`);
-  return n;
 }
 
 function caseFilter(filter: string | undefined): RegExp | undefined {
@@ -157,7 +152,7 @@ async function openCluster(flags: ClusterFlags): Promise<Cluster> {
 export async function conformanceCommand(flags: ConformanceFlags, io: ConformanceIo, options: { cwd?: string; kactBin?: string } = {}): Promise<number> {
   const cwd = options.cwd ?? process.cwd();
   const filter = caseFilter(flags.filter);
-  const concurrency = positive('--concurrency', flags.concurrency);
+  const concurrency = wholeNumberFlag('--concurrency', flags.concurrency);
   // Each case runs in a temp folder: plugins are handed on as the files they resolve to here.
   const plugins = flags.plugin.map((specifier) => resolvePluginSpecifier(specifier, { baseDir: cwd, projectDir: cwd }));
   const config = await userConfig(flags.config, cwd);

@@ -21,6 +21,7 @@ import type { RunInputs } from '../run-inputs.js';
 import { planMayUseRuntime, type RuntimeFlags } from '../runtime/runtime-flags.js';
 import { startRunRuntime } from '../runtime/start-runtime.js';
 import type { RunRuntime } from '../runtime/run-runtime.js';
+import { wholeNumberFlag } from '../whole-number-flag.js';
 
 export interface ExecuteFlags extends RuntimeFlags {
   strategy?: string;
@@ -86,7 +87,6 @@ export async function executeRun(inputs: RunInputs, plan: Plan, flags: ExecuteFl
     cacheDir: flags.actionCachePath ? resolve(flags.actionCachePath) : defaultActionCacheDir(),
     offline: flags.actionOfflineMode,
   });
-  const concurrentJobs = Number(flags.concurrentJobs);
   const cancellation = new Cancellation();
   const stopListening = onSignals(cancellation, terminal.write);
   let runtime: RunRuntime | undefined;
@@ -114,7 +114,7 @@ export async function executeRun(inputs: RunInputs, plan: Plan, flags: ExecuteFl
         secrets,
         jobSecrets: composed.secrets.jobSecret(secrets),
         event: inputs.event,
-        concurrentJobs: Number.isInteger(concurrentJobs) && concurrentJobs > 0 ? concurrentJobs : 4,
+        concurrentJobs: wholeNumberFlag('--concurrent-jobs', flags.concurrentJobs),
         containers,
         matrixFilter: inputs.matrixFilter,
       },

@@ -4,6 +4,7 @@ import { composeBackend, type Backend } from '../composition.js';
 import { readKactConfig } from '../config/kact-config.js';
 import { planInputs, readRunInputs, type CommonFlags } from '../run-inputs.js';
 import { checkRuntimeFlags } from '../runtime/runtime-flags.js';
+import { wholeNumberFlag } from '../whole-number-flag.js';
 import type { ExecuteFlags, Terminal } from './execute-run.js';
 
 export interface RunFlags extends CommonFlags, ExecuteFlags {
@@ -50,6 +51,7 @@ function describeJob(j: PlannedJob): string[] {
 export async function runCommand(flags: RunFlags, terminal: Terminal): Promise<number> {
   const inputs = await readRunInputs(flags);
   checkRuntimeFlags(flags);
+  wholeNumberFlag('--concurrent-jobs', flags.concurrentJobs);
   // Modules and plugins are loaded and checked before anything else, also for --dry-run.
   const composed = await composeBackend({
     dryRun: flags.dryRun,

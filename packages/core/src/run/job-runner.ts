@@ -1,6 +1,3 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { interpolate, type Contexts, type EvaluationOptions, type Value } from '@kact/expressions';
 import type { StepsJob } from '@kact/model';
 import type { JobBackend, JobPod } from '../backend/job-backend.js';
@@ -10,7 +7,6 @@ import type { ContainerSelection } from '../backend/container-selection.js';
 import type { ActionStore } from '../actions/action-store.js';
 import type { PlannedJob, PlannedLeg } from '../planner/plan.js';
 import { WorkflowCommandProcessor } from '../output/workflow-commands.js';
-import { workspaceExcludes } from '../workspace/workspace-files.js';
 import type { Cancellation } from './cancellation.js';
 import type { ActionRuntime } from './action-runtime.js';
 import type { JobEnvironment, StepOptions, StepScope } from './job-environment.js';
@@ -19,9 +15,9 @@ import { legContexts, legPodName, legPodRequest, legRef, runSecretsMasker, type 
 import { afterJob } from './job-teardown.js';
 import { discardPrestart, prestartFits, type PodPrestart } from './pod-prestart.js';
 import { JobState } from './job-state.js';
+import { readyPod, stageWorkspace, unstageWorkspace, type StagedWorkspace } from './pod-ready.js';
 import { runPreSteps, runPostSteps } from './pre-post-steps.js';
 import { serviceEnv } from './service-env.js';
-import { probeContainer } from './probe.js';
 import type { Conclusion, JobResult } from './results.js';
 import type { JobRef, RunEvents } from './run-events.js';
 import { describeError, runSteps } from './run-steps.js';
@@ -137,12 +133,14 @@ async function runLeg(deps: JobRunnerDeps, options: JobRunOptions, leg: JobLeg, 
       request = { ...request, name };
     }
     const prepared = ahead?.prepared ?? deps.strategy.preparePod?.(request, { steps: job.steps.length }) ?? request;
-    deps.events.jobInfo?.(ref, `${ahead ? 'taking the pod started while its needs ran:' : 'starting pod'} ${name} (${request.main.image}${request.services.length ? ` + ${request.services.map((s) => s.id).join(', ')}` : ''})`);
-    // Read while the pod starts: on a large repository, listing its files is not free.
-    staged = stageWorkspace(options.repoRoot, github.event);
-    staged.catch(() => undefined);
+    deps.events.jobInfo?.(ref, `${ahead ? 'taking the pod started ahead:' : 'starting pod'} ${name} (${request.main.image}${request.services.length ? ` + ${request.services.map((s) => s.id).join(', ')}` : ''})`);
     if (ahead) take();
+    // Read while the pod starts: on a large repository, listing its files is not free.
+    staged = ahead?.staged ?? stageWorkspace(options.repoRoot, github.event);
+    staged.catch(() => undefined);
     pod = await (ahead ? ahead.pod : deps.backend.startJob(prepared, jobCancellation.signal));
+    const ready = ahead?.ready ?? readyPod(deps.backend, deps.strategy, pod, options.repoRoot, staged, jobCancellation.signal);
+    ready.catch(() => undefined);
     for (const warning of pod.warnings ?? []) deps.events.jobInfo?.(ref, `warning: ${warning}`);
     const services = Object.fromEntries(Object.entries(pod.services).map(([id, s]) => [id, { id: s.container, ports: s.ports, network: '' }]));
     contexts.job = { status: 'success', container: { id: pod.mainContainer, network: '' }, services };
@@ -151,9 +149,7 @@ async function runLeg(deps: JobRunnerDeps, options: JobRunOptions, leg: JobLeg, 
     const commands = new WorkflowCommandProcessor({ masker, stepDebug: options.debug, workspace: POD_PATHS.workspace });
     // Reporters mask with the run's secrets only; the job's masker also knows ::add-mask:: values and the runtime token.
     const environment: JobEnvironment = { state, ...deps, events: maskJobEvents(deps.events, masker), job: ref, masker, commands, options, cancellation: jobCancellation, posts: [], results: [], actionRuntimeEnv: settledLater(runtime?.env ?? {}), nodeCommand: prepared.externals ? POD_EXTERNALS.node : 'node' };
-    // Independent round-trips to the pod: in parallel, since they add up to the job's start time.
-    const [, probed] = await Promise.all([populateWorkspace(deps.backend, pod, options.repoRoot, await staged), probeContainer(environment)]);
-    Object.assign(state, probed);
+    Object.assign(state, await ready);
 
     const scope: StepScope = { steps: state.steps, status: 'success', defaults: { run: { ...planned.workflow.defaults.run, ...job.defaults.run } } };
     await runPreSteps(environment, job.steps, scope);
@@ -181,7 +177,7 @@ async function runLeg(deps: JobRunnerDeps, options: JobRunOptions, leg: JobLeg, 
     return result(ref, leg, { result: cancellation.cancelled ? 'cancelled' : 'failure', error: masker.mask(describeError(err)) }, started);
   } finally {
     clearTimeout(timer);
-    void staged?.then((s) => rm(s.eventDir, { recursive: true, force: true })).catch(() => undefined);
+    unstageWorkspace(staged);
     if (pod) await afterJob(deps, deps.backend.stopJob(pod).catch((err) => deps.events.jobInfo?.(ref, `could not delete pod ${name}: ${describeError(err)}`)));
   }
 }
@@ -191,24 +187,6 @@ function defaultBranchOf(github: Record<string, Value>): string {
   const event = github.event as { repository?: { default_branch?: unknown } } | undefined;
   const branch = event?.repository?.default_branch;
   return typeof branch === 'string' && branch ? branch : 'main';
-}
-
-/** What the job's pod receives first, prepared on this machine: which files of the working tree to leave out, and the event payload. */
-interface StagedWorkspace {
-  exclude: (relativePath: string) => boolean;
-  /** A temporary folder holding `event.json`; removed when the job ends. */
-  eventDir: string;
-}
-
-async function stageWorkspace(repoRoot: string, event: Value | undefined): Promise<StagedWorkspace> {
-  const [exclude, eventDir] = await Promise.all([workspaceExcludes(repoRoot), mkdtemp(join(tmpdir(), 'kact-event-'))]);
-  await writeFile(join(eventDir, 'event.json'), JSON.stringify(event ?? {}, null, 2));
-  return { exclude, eventDir };
-}
-
-/** Copies the working tree (minus .gitignore'd files) and the event payload into the pod. */
-async function populateWorkspace(backend: JobBackend, pod: JobPod, repoRoot: string, staged: StagedWorkspace): Promise<void> {
-  await Promise.all([backend.copyIn(pod, repoRoot, POD_PATHS.workspace, { exclude: staged.exclude }), backend.copyIn(pod, staged.eventDir, `${POD_PATHS.temp}/_github_workflow`)]);
 }
 
 /** Job outputs: templates over the steps context; values holding a secret are dropped, as GitHub does. */

@@ -38,8 +38,10 @@ export class JobScheduler {
   /** Every leg's result, in the order they finished. */
   readonly results: JobResult[] = [];
   private readonly slots: Semaphore;
-  /** Pods started ahead whose jobs have not ended yet (startAhead): at most --concurrent-jobs − 1. */
-  private ahead = 0;
+  /** Pods started ahead whose legs do not hold a slot yet: at most --concurrent-jobs − 1. */
+  private readonly startedAhead = new Set<PodPrestart>();
+  /** Legs waiting for a slot that found no room for a pod ahead, in the order they wait (see releaseAhead). */
+  private readonly waitingForRoom: (() => void)[] = [];
 
   constructor(
     private readonly deps: JobRunnerDeps,
@@ -73,19 +75,52 @@ export class JobScheduler {
   }
 
   /**
-   * Starts the pod of a one-leg job that waits for others, while they run, when the run has room
-   * for one more pod (--concurrent-jobs counts the pods started ahead too): see pod-prestart.ts.
+   * Starts a leg's pod before the leg can run, if the run has room for one more pod ahead: a pod
+   * takes a second or more to start, which the leg would otherwise pay once it runs. See
+   * pod-prestart.ts. 'full' when there is no room now.
    */
-  private startAhead(planned: PlannedJob, runContexts: Contexts, namePrefix: string): PodPrestart | undefined {
+  private startAhead(leg: JobLeg, options: JobRunOptions): PodPrestart | 'full' | undefined {
+    if (this.cancellation.cancelled) return undefined;
+    if (this.startedAhead.size >= this.concurrentJobs - 1) return 'full';
+    const prestart = prestartPod(this.deps, options, leg, this.cancellation.signal);
+    if (prestart) this.startedAhead.add(prestart);
+    return prestart;
+  }
+
+  /** The pod of a one-leg job that waits for the jobs it needs, started while they run, their outputs taken as empty. */
+  private startAheadOfNeeds(planned: PlannedJob, runContexts: Contexts, namePrefix: string): PodPrestart | undefined {
     if (planned.needs.length === 0 || planned.job.kind === 'call' || planned.legs === 'deferred' || planned.legs.length !== 1) return undefined;
-    if (this.ahead >= this.concurrentJobs - 1 || this.cancellation.cancelled) return undefined;
     const leg = planned.legs[0]!;
     const needs = Object.fromEntries(planned.needs.map((n) => [n.slice(n.lastIndexOf('#') + 1), { result: 'success' as const, outputs: {} }]));
     const jobLeg: JobLeg = { planned: planned as PlannedJob & { job: StepsJob }, leg: { ...leg, name: `${namePrefix}${leg.name}` }, index: 0, total: 1, needs };
-    const prestart = prestartPod(this.deps, this.legOptions(planned, runContexts, namePrefix), jobLeg, this.cancellation.signal);
-    if (!prestart) return undefined;
-    this.ahead++;
-    return prestart;
+    const prestart = this.startAhead(jobLeg, this.legOptions(planned, runContexts, namePrefix));
+    return prestart === 'full' ? undefined : prestart;
+  }
+
+  /**
+   * The pod of a leg that waits for one of the run's slots (--concurrent-jobs), started while it
+   * waits; once there is room, if there is none now. Read the pod it ends with when its slot comes.
+   */
+  private startAheadOfSlot(leg: JobLeg, options: JobRunOptions): { pod: () => PodPrestart | undefined; stopWaiting: () => void } {
+    let pod: PodPrestart | undefined;
+    const start = (): void => {
+      const started = this.startAhead(leg, options);
+      pod = started === 'full' ? undefined : started;
+    };
+    const started = this.startAhead(leg, options);
+    if (started !== 'full') pod = started;
+    else this.waitingForRoom.push(start);
+    const stopWaiting = (): void => {
+      const i = this.waitingForRoom.indexOf(start);
+      if (i >= 0) this.waitingForRoom.splice(i, 1);
+    };
+    return { pod: () => pod, stopWaiting };
+  }
+
+  /** A pod started ahead is its leg's now (or no leg's): its room goes to the first leg still waiting without one. */
+  private releaseAhead(prestart: PodPrestart): void {
+    if (!this.startedAhead.delete(prestart)) return;
+    while (this.startedAhead.size < this.concurrentJobs - 1 && this.waitingForRoom.length > 0) this.waitingForRoom.shift()!();
   }
 
   private notRun(planned: PlannedJob, namePrefix: string, result: Conclusion, why?: string): JobOutcome {
@@ -96,11 +131,11 @@ export class JobScheduler {
   }
 
   private async runJob(planned: PlannedJob, runContexts: Contexts, namePrefix: string, outcomes: Map<string, Promise<JobOutcome>>): Promise<JobOutcome> {
-    const ahead = this.startAhead(planned, runContexts, namePrefix);
+    const ahead = this.startAheadOfNeeds(planned, runContexts, namePrefix);
     try {
       return await this.runJobOnce(planned, runContexts, namePrefix, outcomes, ahead);
     } finally {
-      if (ahead) this.ahead--;
+      if (ahead) this.releaseAhead(ahead);
     }
   }
 
@@ -128,10 +163,15 @@ export class JobScheduler {
         const name = `${namePrefix}${leg.name}`;
         return runReusableWorkflow(this, planned.job, { ...contexts, matrix: leg.matrix }, this.options, `${name} / `);
       }
+      const jobLeg: JobLeg = { planned: planned as PlannedJob & { job: StepsJob }, leg: { ...leg, name: `${namePrefix}${leg.name}` }, index, total: legs.length, needs };
+      const options = this.legOptions(planned, runContexts, namePrefix);
+      // Only a job of one leg, planned up front, is started ahead of its needs: its one leg takes that pod.
+      const waiting = ahead || this.slots.free ? undefined : this.startAheadOfSlot(jobLeg, options);
       return this.slots.use(async () => {
-        const jobLeg: JobLeg = { planned: planned as PlannedJob & { job: StepsJob }, leg: { ...leg, name: `${namePrefix}${leg.name}` }, index, total: legs.length, needs };
-        // Only a job of one leg, planned up front, is started ahead (startAhead): its one leg takes it.
-        const r = await runJobLeg(this.deps, this.legOptions(planned, runContexts, namePrefix), jobLeg, jobCancellation, ahead);
+        waiting?.stopWaiting();
+        const prestart = ahead ?? waiting?.pod();
+        if (prestart) this.releaseAhead(prestart);
+        const r = await runJobLeg(this.deps, options, jobLeg, jobCancellation, prestart);
         if (r.result === 'failure' && planned.failFast && legs.length > 1 && !jobCancellation.cancelled) jobCancellation.request();
         this.finish(planned, r);
         return r;
