@@ -171,7 +171,7 @@ describe('runBench: the bare pod beside job-start', () => {
   });
 });
 
-describe('runBench: whole kact runs (run-hello, run-matrix-6)', () => {
+describe('runBench: whole kact runs (run-hello, run-matrix-6, rss-20)', () => {
   const fakeKact = resolve(import.meta.dirname, '../test/fake-kact.mjs');
   const exampleRepo = resolve(import.meta.dirname, '../../../examples/hello');
   let dir: string | undefined;
@@ -207,6 +207,42 @@ describe('runBench: whole kact runs (run-hello, run-matrix-6)', () => {
     expect(spawned[0]).toEqual(['run', '-C', expect.stringMatching(/[\\/]run-hello$/), '--strategy', 'exec', '--concurrent-jobs', '3', '--json', expect.stringMatching(/run-hello-exec-1\.json$/), '--context', 'bench-ctx']);
     expect(existsSync(spawned[0]![2]!)).toBe(false);
     expect(results.kact).toEqual({ kactBin: fakeKact, repo: exampleRepo, runArgs: ['--context', 'bench-ctx'] });
+  });
+
+  it("measures rss-20's spawned kact run by its peak RSS, not its wall time, and only when every leg succeeded", async () => {
+    process.env['FAKE_KACT_LOG'] = join(dir!, 'rss-args.log');
+    const results = await runBench({
+      targets: ['exec', 'short'].map((name) => fakeTarget(name)),
+      scenarios: ['rss-20'],
+      repeat: 1,
+      concurrentJobs: 4,
+      kact: { kactBin: fakeKact, repo: exampleRepo },
+    });
+    const [exec, short] = results.runs;
+    expect(Object.keys(exec!.values)).toEqual(['rss.peak']);
+    // The fake holds 64 MiB on top of node's own.
+    expect(exec!.values['rss.peak']![0]).toBeGreaterThanOrEqual(64);
+    expect(exec!.ok).toBe(true);
+    expect(short).toMatchObject({ ok: false, values: {}, error: expect.stringMatching(/^19 of 20 jobs succeeded/) });
+  });
+
+  it('fails an rss-20 sample that got no peak RSS reading, saying why, and watches no run-* process', async () => {
+    process.env['FAKE_KACT_LOG'] = join(dir!, 'unwatched-args.log');
+    const watched: number[] = [];
+    const results = await runBench({
+      targets: [fakeTarget('exec')],
+      scenarios: ['rss-20', 'run-hello'],
+      repeat: 1,
+      concurrentJobs: 4,
+      kact: { kactBin: fakeKact, repo: exampleRepo },
+      watchPeakRss: (pid) => {
+        watched.push(pid);
+        return { stop: () => ({ error: `process ${pid} exited within 100 ms, before its first VmHWM reading` }) };
+      },
+    });
+    expect(watched).toEqual([expect.any(Number)]);
+    expect(results.runs.map((r) => `${r.scenario} ${r.ok} ${r.error ?? ''}`)).toEqual([`rss-20 false peak RSS: process ${watched[0]} exited within 100 ms, before its first VmHWM reading`, 'run-hello true ']);
+    expect(results.runs[0]!.values).toEqual({});
   });
 
   it("spawns the cli scenario's kact with the user's cluster flags when given no other", async () => {

@@ -5,9 +5,9 @@ import { measureBarePodStarts } from './bare-pod.js';
 import { BASELINES, type BaselineName, type BaselineResult, type BaselineSamples } from './baselines.js';
 import { measureCliStart, type CliSample, type CliStartSettings } from './cli-start.js';
 import { createKactRunRepos, repositoryKact, runKactProcess, type KactProcess, type KactRunRepos } from './kact-run.js';
+import type { PeakRssWatch } from './peak-rss.js';
 import { measureRawExec } from './raw-exec.js';
 import { failureOf } from './run-failure.js';
-import { sampleRss, type RssReading } from './rss-sampler.js';
 import { createScenarioRepo, type ScenarioRepo } from './scenario-repo.js';
 import { needsCluster, SCENARIOS, type ClusterScenarioName, type KactRunScenario, type PlanScenario, type Scenario, type ScenarioName } from './scenarios.js';
 import { SilentEvents, type LogCheck } from './silent-events.js';
@@ -51,10 +51,12 @@ export interface BenchOptions {
   /** How bare pods are started (tests replace the cluster). */
   barePod?: typeof measureBarePodStarts;
   /**
-   * The kact the `run-*` scenarios spawn (default: `cli`'s, else this repository's on the first
+   * The kact the `kact-run` scenarios spawn (default: `cli`'s, else this repository's on the first
    * strategy's context and namespace; see kact-run.ts).
    */
   kact?: KactProcess;
+  /** How a spawned `kact run`'s peak RSS is watched (tests replace /proc; default: watchPeakRss). */
+  watchPeakRss?: (pid: number) => PeakRssWatch;
   /** One line per finished run, for a person watching. */
   progress?: (line: string) => void;
   /** Marks a run as live for `kact gc` while it runs; returns the function that forgets it. */
@@ -75,7 +77,6 @@ export interface RunSample {
   /** Metric id → samples (empty when the run failed). */
   values: Record<string, number[]>;
   log?: LogCheck;
-  rss?: RssReading;
 }
 
 /** Everything a bench measured: the JSON file, and what the table and chart are drawn from. */
@@ -95,7 +96,7 @@ export interface BenchResults {
   rawExec: BaselineSamples[];
   barePod?: BaselineSamples[];
   runs: RunSample[];
-  /** What the `run-*` scenarios spawned, when they ran. */
+  /** What the `kact-run` scenarios spawned, when they ran. */
   kact?: KactProcess;
   /** The `cli` scenario's spawns, when it ran. */
   cli?: { kactBin: string; repo: string; spawnsPerRepetition: number; samples: CliSample[] };
@@ -111,7 +112,6 @@ async function runPlanScenario(target: StrategyTarget, repo: ScenarioRepo, scena
   const actions = new ActionStore({ repoRoot: repo.root, actionsUrl: 'https://github.com', cacheDir: `${repo.root}/.actions`, offline: true });
   const forget = options.registerRun?.(runId) ?? (() => undefined);
   const { cancellation: runCancellation, unlink } = linkedCancellation(options.cancellation);
-  const rss = scenario.sampleRss ? sampleRss(100) : undefined;
   const started = performance.now();
   const sample: RunSample = { scenario: name, strategy: target.name, repetition, runId, ok: false, wallMs: 0, values: {} };
   try {
@@ -134,16 +134,13 @@ async function runPlanScenario(target: StrategyTarget, repo: ScenarioRepo, scena
       runCancellation,
     );
     sample.wallMs = round2(performance.now() - started);
-    const reading = rss?.stop();
-    if (reading) sample.rss = reading;
-    const measured = scenario.measure({ result, events, ...(reading ? { rss: reading } : {}) });
+    const measured = scenario.measure({ result, events });
     if (measured.log) sample.log = measured.log;
     if (result.result === 'success') {
       sample.ok = true;
       sample.values = Object.fromEntries(Object.entries(measured.values).map(([id, values]) => [id, values.map(round2)]));
     } else sample.error = failureOf(result, events.messages);
   } catch (err) {
-    rss?.stop();
     sample.wallMs = round2(performance.now() - started);
     sample.error = err instanceof Error ? err.message : String(err);
   } finally {
@@ -230,7 +227,7 @@ function describeBaseline(name: BaselineName, measured: BaselineSamples, repeat:
   return `${head}: ${measured.samples.length} ${info.samples}${p50}${failed}`;
 }
 
-/** The kact the `run-*` scenarios spawn: the one given, else `cli`'s (the user's cluster flags with it), else this repository's. */
+/** The kact the `kact-run` scenarios spawn: the one given, else `cli`'s (the user's cluster flags with it), else this repository's. */
 function kactToSpawn(options: BenchOptions, connection: KubeConnection): KactProcess {
   if (options.kact) return options.kact;
   if (options.cli) return { kactBin: options.cli.kactBin, repo: options.cli.repo, runArgs: options.cli.runArgs ?? [] };
@@ -284,7 +281,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const runOne = (scenario: Scenario, target: StrategyTarget, repetition: number): Promise<RunSample> =>
     scenario.kind === 'plan'
       ? runPlanScenario(target, repo!, scenario, repetition, options)
-      : runKactProcess(kact!, scenario, kactRepos!, { strategy: target.name, repetition, concurrentJobs: options.concurrentJobs });
+      : runKactProcess(kact!, scenario, kactRepos!, { strategy: target.name, repetition, concurrentJobs: options.concurrentJobs, watchPeakRss: options.watchPeakRss });
   const recordBaseline = async (name: BaselineName, target: StrategyTarget, repetition: number, before?: string) => {
     const measured = await measureBaseline(name, target, repetition, before, options, cancellation.signal);
     baselines[name].push(measured);

@@ -52,19 +52,38 @@ export interface CliSample {
   error?: string;
 }
 
-/** Spawns `command args` with stdout discarded; resolves with its wall time (spawn → exit) and, when it fails, why. */
-export function timeProcess(command: string, args: readonly string[]): Promise<{ wallMs: number; error?: string }> {
+/** Follows a spawned process from spawn to exit, e.g. its memory; `stop()` is called once it has exited. */
+export type ProcessWatch<T> = (pid: number) => { stop(): T };
+
+/**
+ * Spawns `command args` with stdout discarded; resolves with its wall time (spawn → exit), when
+ * it fails why, and what `watch` made of it (when it could be spawned).
+ */
+export function timeProcess<T = never>(command: string, args: readonly string[], watch?: ProcessWatch<T>): Promise<{ wallMs: number; error?: string; watched?: T }> {
   return new Promise((done) => {
     const started = performance.now();
     let wallMs = 0;
     let stderr = '';
     const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let watcher = child.pid !== undefined ? watch?.(child.pid) : undefined;
+    let watched: { watched: T } | undefined;
+    // At 'exit' the pid has just been reaped: no later read may go to a process that took it over.
+    const stopWatching = () => {
+      if (watcher) watched = { watched: watcher.stop() };
+      watcher = undefined;
+    };
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4096)));
-    child.on('exit', () => (wallMs = performance.now() - started));
-    child.on('error', (err) => done({ wallMs: performance.now() - started, error: err.message }));
+    child.on('exit', () => {
+      wallMs = performance.now() - started;
+      stopWatching();
+    });
+    child.on('error', (err) => {
+      stopWatching();
+      done({ wallMs: performance.now() - started, error: err.message, ...watched });
+    });
     child.on('close', (code, signal) => {
       const last = stderr.trim().split('\n').pop() ?? '';
-      done(code === 0 ? { wallMs } : { wallMs, error: `${signal ? `killed by ${signal}` : `exit ${code}`}${last ? `: ${last}` : ''}` });
+      done(code === 0 ? { wallMs, ...watched } : { wallMs, error: `${signal ? `killed by ${signal}` : `exit ${code}`}${last ? `: ${last}` : ''}`, ...watched });
     });
   });
 }

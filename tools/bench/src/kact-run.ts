@@ -9,8 +9,9 @@ import type { RunResult } from '@kact/core';
 import type { KubeConnection } from '@kact/kubernetes';
 import type { RunSample } from './bench-run.js';
 import { timeProcess, type CliStartSettings } from './cli-start.js';
+import { watchPeakRss, type PeakRss, type PeakRssWatch } from './peak-rss.js';
 import { failureOf } from './run-failure.js';
-import type { ClusterScenarioName, KactRunScenario } from './scenarios.js';
+import type { ClusterScenarioName, KactRunMeasure, KactRunScenario } from './scenarios.js';
 import { round2 } from './statistics.js';
 
 /** How to spawn kact: its bin, kact's examples/hello, and the bench's cluster flags for `kact run`. */
@@ -93,17 +94,28 @@ export interface KactRunOptions {
   strategy: string;
   repetition: number;
   concurrentJobs: number;
+  /** How a `peak-rss` scenario's process is watched (tests replace /proc). */
+  watchPeakRss?: (pid: number) => PeakRssWatch;
+}
+
+/** The scenario's one figure of the process that exited, or why there is none. */
+function figureOf(measure: KactRunMeasure, wallMs: number, peak: PeakRss | undefined): { value: number } | { error: string } {
+  if (measure === 'wall') return { value: wallMs / 1000 };
+  if (!peak) return { error: 'peak RSS: the process was not watched' };
+  return 'error' in peak ? { error: `peak RSS: ${peak.error}` } : { value: peak.peakMiB };
 }
 
 /**
- * One `kact run` of the scenario's repository as a user runs it, spawned and timed from spawn to
- * exit (stdout discarded). Its `--json` result says which run it was and, when it failed, why.
+ * One `kact run` of the scenario's repository as a user runs it, spawned (stdout discarded) and
+ * measured as the scenario says, from spawn to exit. Its `--json` result says which run it was
+ * and, when it failed, why.
  */
 export async function runKactProcess(kact: KactProcess, scenario: KactRunScenario, repos: KactRunRepos, options: KactRunOptions): Promise<RunSample> {
   const { strategy, repetition } = options;
   const json = join(repos.resultsDir, `${scenario.name}-${strategy}-${repetition}.json`);
   const args = ['run', '-C', repos.dirs.get(scenario.name)!, '--strategy', strategy, '--concurrent-jobs', String(options.concurrentJobs), '--json', json, ...(kact.runArgs ?? [])];
-  const { wallMs, error } = await timeProcess(process.execPath, [kact.kactBin, ...args]);
+  const watch = scenario.measures === 'peak-rss' ? (options.watchPeakRss ?? watchPeakRss) : undefined;
+  const { wallMs, error, watched } = await timeProcess(process.execPath, [kact.kactBin, ...args], watch);
   const result = await readRunResult(json);
   const sample: RunSample = { scenario: scenario.name, strategy, repetition, ...(result?.runId ? { runId: result.runId } : {}), ok: false, wallMs: round2(wallMs), values: {} };
   const short = result && ranShort(result, scenario.jobs);
@@ -111,8 +123,12 @@ export async function runKactProcess(kact: KactProcess, scenario: KactRunScenari
   else if (!result) sample.error = `kact run wrote no result to ${json}`;
   else if (short) sample.error = short;
   else {
-    sample.ok = true;
-    sample.values = { [scenario.metrics[0].id]: [round2(wallMs / 1000)] };
+    const figure = figureOf(scenario.measures, wallMs, watched);
+    if ('error' in figure) sample.error = figure.error;
+    else {
+      sample.ok = true;
+      sample.values = { [scenario.metrics[0].id]: [round2(figure.value)] };
+    }
   }
   return sample;
 }

@@ -28,14 +28,12 @@ describe('scenario workflows', () => {
         expect(backToBack.steps).toHaveLength(count);
       }
       // Spawned as `kact run` on repositories of their own (kact-run.ts), not planned here.
-      expect(repo.plans.has('run-hello')).toBe(false);
-      expect(repo.plans.has('run-matrix-6')).toBe(false);
+      for (const name of ['run-hello', 'run-matrix-6', 'rss-20'] as const) expect(repo.plans.has(name)).toBe(false);
 
       expect(legs('job-start')).toHaveLength(SIZES.jobStarts);
       expect(job('job-start').maxParallel).toBe(1);
       expect(legs('matrix')).toHaveLength(10);
       expect(job('matrix').maxParallel).toBeUndefined();
-      expect(legs('rss-20')).toHaveLength(20);
       expect((job('steps').legs as { runsOn?: { image?: string } }[])[0]?.runsOn?.image).toBe('kact.local/runner:trixie');
 
       const env = job('env-500').job;
@@ -66,6 +64,13 @@ describe('scenario workflows', () => {
     expect(text).toContain('        leg: [1, 2, 3, 4, 5, 6]');
     expect(text.match(/- run: echo "leg \$\{\{ matrix\.leg \}\}, step \d"/g)).toHaveLength(3);
     expect(matrixWorkflow('matrix', 2)).toContain('      - run: echo "leg ${{ matrix.leg }}"\n');
+  });
+
+  it("generates rss-20's workflow: 20 legs of one step, all of which must succeed", () => {
+    const scenario = SCENARIOS['rss-20'];
+    if (scenario.kind !== 'kact-run' || !('workflow' in scenario.repo)) throw new Error('rss-20 runs a generated workflow');
+    expect(scenario.repo.workflow()).toContain(`        leg: [${Array.from({ length: 20 }, (_, i) => i + 1).join(', ')}]\n`);
+    expect(scenario.jobs).toBe(20);
   });
 
   it('names variables so they sort and carry values long enough to matter', () => {
@@ -144,8 +149,7 @@ describe('scenario measurements', () => {
     expect(planScenario('matrix')!.measure({ result: run(legs, 30_000), events }).values).toEqual({ 'matrix.throughput': [20], 'matrix.wall': [30] });
   });
 
-  it('rss-20: the peak; log-50mb: MiB/s over the step and the byte check', () => {
-    expect(planScenario('rss-20')!.measure({ result: run([]), events, rss: { startMiB: 80, peakMiB: 120, samples: 9 } }).values).toEqual({ 'rss.peak': [120] });
+  it('log-50mb: MiB/s over the step and the byte check', () => {
     const measured = planScenario('log-50mb')!.measure({ result: run([job('l', '2026-01-01T00:00:00.000Z', [step(0, 5000, '2026-01-01T00:00:01.000Z')])]), events: new SilentEvents() });
     expect(measured.values).toEqual({ 'log.throughput': [LOG_SHAPE.bytes / 1024 / 1024 / 5] });
     expect(measured.log).toMatchObject({ ok: false, printedBytes: printedLogBytes(), deliveredBytes: 0 });
@@ -154,6 +158,16 @@ describe('scenario measurements', () => {
   it('steps-N: every main step duration and the job duration in seconds', () => {
     const result = run([{ ...job('a', '2026-01-01T00:00:00.000Z', [step(0, 12, '2026-01-01T00:00:01.500Z'), step(1, 14, '2026-01-01T00:00:01.600Z')]), durationMs: 4250 }]);
     expect(planScenario('steps-30')!.measure({ result, events }).values).toEqual({ 'steps-30.step': [12, 14], 'steps-30.job': [4.25] });
+  });
+
+  it('spawns kact for rss-20, its peak RSS held to 200 MiB under every strategy, and for run-*, their wall times', () => {
+    expect(planScenario('rss-20')).toBeUndefined();
+    const spawned = CLUSTER_SCENARIO_NAMES.flatMap((name) => {
+      const scenario = SCENARIOS[name];
+      return scenario.kind === 'kact-run' ? [`${name}: ${scenario.measures} → ${scenario.metrics.map((m) => `${m.id} ${m.unit} ${JSON.stringify(m.targets)}`).join()}`] : [];
+    });
+    expect(spawned).toEqual(['rss-20: peak-rss → rss.peak MiB {"*":200}', 'run-hello: wall → run-hello.wall s {"*":3.99}', 'run-matrix-6: wall → run-matrix-6.wall s {"*":4.64}']);
+    expect(SCENARIOS['rss-20'].metrics[0]!.label).toBe('kact peak RSS, 20-leg matrix');
   });
 
   it('lists metrics in table order, with the derived overheads after what they are derived from', () => {

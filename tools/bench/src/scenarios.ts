@@ -1,7 +1,7 @@
 import type { JobResult, RunResult } from '@kact/core';
 import { InputError } from '@kact/model';
 import type { BaselineName } from './baselines.js';
-import type { RssReading } from './rss-sampler.js';
+import { PEAK_RSS_INTERVAL_MS } from './peak-rss.js';
 import type { LogCheck, SilentEvents } from './silent-events.js';
 import { envWorkflow, jobStartWorkflow, LOG_SHAPE, logWorkflow, matrixWorkflow, printedLogBytes, SIZES, stepsWorkflow } from './workflows.js';
 
@@ -58,7 +58,6 @@ export interface Metric {
 export interface Observation {
   result: RunResult;
   events: SilentEvents;
-  rss?: RssReading;
 }
 
 export interface Measured {
@@ -83,20 +82,29 @@ interface ScenarioBase {
 export interface PlanScenario extends ScenarioBase {
   kind: 'plan';
   workflow(): string;
-  /** Sample kact's RSS while it runs. */
-  sampleRss?: boolean;
   /** The run's own `--concurrent-jobs`, when the scenario needs one (default: the bench's). */
   concurrentJobs?: number;
   measure(observation: Observation): Measured;
 }
 
-/** `kact run` spawned as a user types it, on a git repository of its own, timed from spawn to exit. */
+/** What a spawned `kact run` is measured by: its wall time in seconds, or its peak resident set size in MiB. */
+export type KactRunMeasure = 'wall' | 'peak-rss';
+
+/** How each measure is taken, for the results' notes. */
+export const KACT_RUN_MEASURES: Record<KactRunMeasure, string> = {
+  wall: 'wall time from spawn to exit',
+  'peak-rss': `the kact process's peak resident set size: VmHWM of /proc/<pid>/status, read every ${PEAK_RSS_INTERVAL_MS} ms until it exits`,
+};
+
+/** `kact run` spawned as a user types it, on a git repository of its own: one figure of the whole process. */
 export interface KactRunScenario extends ScenarioBase {
   kind: 'kact-run';
   /** kact's examples/hello, copied; or a generated workflow. */
   repo: { example: true } | { workflow(): string };
   /** Jobs (legs) that must succeed for the run to count: fewer means the repository ran short. */
   jobs: number;
+  measures: KactRunMeasure;
+  /** The one metric `measures` fills. */
   metrics: [Metric];
 }
 
@@ -154,7 +162,7 @@ function backToBackScenario(name: 'steps-30' | 'steps-100', count: number): Plan
   };
 }
 
-/** `run-*`: a whole `kact run`, held to act's time for the same workflow (issue 15). */
+/** `run-*`: a whole `kact run`'s wall time, held to act's for the same workflow (issue 15). */
 function kactRunScenario(name: 'run-hello' | 'run-matrix-6', what: string, repo: KactRunScenario['repo'], jobs: number, act: { seconds: number; kactThen: number }): KactRunScenario {
   return {
     kind: 'kact-run',
@@ -162,6 +170,7 @@ function kactRunScenario(name: 'run-hello' | 'run-matrix-6', what: string, repo:
     description: `\`kact run --strategy <s>\` on ${what}, spawned: whole-command wall time, against act's`,
     repo,
     jobs,
+    measures: 'wall',
     metrics: [
       {
         id: `${name}.wall`,
@@ -220,14 +229,15 @@ export const SCENARIOS: Record<ClusterScenarioName, Scenario> = {
       },
     }),
   },
+  // A process of its own: the bench's, running the scenarios before it, holds far more than one `kact run`.
   'rss-20': {
-    kind: 'plan',
+    kind: 'kact-run',
     name: 'rss-20',
-    description: `a ${SIZES.rssLegs}-leg matrix while kact's RSS is sampled every 100 ms`,
-    workflow: () => matrixWorkflow('rss', SIZES.rssLegs),
-    sampleRss: true,
+    description: `\`kact run --strategy <s>\` on a ${SIZES.rssLegs}-leg matrix, spawned: its peak resident set size (VmHWM, read every ${PEAK_RSS_INTERVAL_MS} ms)`,
+    repo: { workflow: () => matrixWorkflow('rss', SIZES.rssLegs) },
+    jobs: SIZES.rssLegs,
+    measures: 'peak-rss',
     metrics: [{ id: 'rss.peak', scenario: 'rss-20', label: `kact peak RSS, ${SIZES.rssLegs}-leg matrix`, unit: 'MiB', better: 'lower', targets: { '*': 200 } }],
-    measure: ({ rss }) => ({ values: { 'rss.peak': rss ? [rss.peakMiB] : [] } }),
   },
   'env-500': {
     kind: 'plan',

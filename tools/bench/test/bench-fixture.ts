@@ -20,7 +20,7 @@ export function benchFixture(): BenchResults {
       repetition === 1
         ? sample('matrix', 'sidecar', repetition, { 'matrix.throughput': [20], 'matrix.wall': [30] })
         : sample('matrix', 'sidecar', repetition, {}, { ok: false, error: 'run failure: matrix (3): pod <gone> & "lost"' }),
-      sample('rss-20', 'exec', repetition, { 'rss.peak': [120 + repetition] }, { rss: { startMiB: 90, peakMiB: 120 + repetition, samples: 300 } }),
+      sample('rss-20', 'exec', repetition, { 'rss.peak': [120 + repetition] }),
       sample('rss-20', 'sidecar', repetition, { 'rss.peak': [130] }),
       sample('env-500', 'exec', repetition, { 'env.step': [60, 70] }),
       sample('env-500', 'sidecar', repetition, { 'env.step': [500, 520] }),

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// A stand-in for `kact run` in the run-* scenarios' tests: answers by --strategy, after checking
-// that it was given a git repository on main, and appends its arguments to $FAKE_KACT_LOG.
+// A stand-in for `kact run` in the kact-run scenarios' tests: answers by --strategy, after checking
+// that it was given a git repository on main, and appends its arguments to $FAKE_KACT_LOG. For
+// rss-20 it holds 64 MiB for 300 ms before exiting, memory its peak RSS must show.
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -19,9 +20,12 @@ if (strategy === 'crash') {
   console.error('some output\nError: kaboom');
   process.exit(1);
 }
-const legs = basename(repo) === 'run-hello' ? 3 : 6;
+const scenario = basename(repo);
+const legs = { 'run-hello': 3, 'run-matrix-6': 6, 'rss-20': 20 }[scenario];
 const job = (i, result, error) => ({ key: `j${i}`, jobId: 'j', name: `job ${i}`, workflow: 'w.yml', matrix: {}, result, outputs: {}, steps: [], durationMs: 10, summary: '', ...(error ? { error } : {}) });
 const jobs = Array.from({ length: legs }, (_, i) => (strategy === 'short' && i === legs - 1 ? job(i, 'skipped') : strategy === 'broken' && i === 0 ? job(i, 'failure', 'pod gone') : job(i, 'success')));
 const result = strategy === 'broken' ? 'failure' : 'success';
 writeFileSync(flag('--json'), JSON.stringify({ version: 1, runId: `fake-${strategy}`, event: 'push', strategy, startedAt: '', durationMs: 10, result, jobs }));
-process.exit(result === 'success' ? 0 : 1);
+// Filled, so every page is resident: VmHWM keeps them even once freed.
+const held = scenario === 'rss-20' ? Buffer.alloc(64 * 1024 * 1024, 1) : undefined;
+setTimeout(() => process.exit(result === 'success' ? 0 : 1), held ? 300 : 0);

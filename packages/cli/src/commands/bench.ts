@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { needsCluster, parseScenarios, runBench, writeResults, type CliStartSettings, type StrategyTarget, type UnavailableStrategy } from '@kact/bench';
+import { needsCluster, parseScenarios, runBench, SCENARIOS, writeResults, type CliStartSettings, type StrategyTarget, type UnavailableStrategy } from '@kact/bench';
 import { Cancellation } from '@kact/core';
 import { checkReachable, ClusterUnreachableError } from '@kact/kubernetes';
 import { InputError, isInputError } from '@kact/model';
@@ -56,7 +56,7 @@ async function openStrategies(names: string[], flags: BenchFlags): Promise<{ tar
 }
 
 /**
- * The kact the `cli` and `run-*` scenarios spawn: this kact's bin on kact's examples/hello, with
+ * The kact the `cli` and `kact-run` scenarios spawn: this kact's bin on kact's examples/hello, with
  * the bench's cluster flags as a user would type them (`run --dry-run` reads no kubeconfig).
  */
 function kactProcess(flags: BenchFlags, scenarios: string): CliStartSettings {
@@ -86,7 +86,7 @@ export async function benchCommand(flags: BenchFlags, io: BenchIo): Promise<numb
   if (names.length === 0) throw InputError.at('--strategies: name at least one step strategy (exec, sidecar)');
 
   const cli = scenarios.includes('cli') ? kactProcess(flags, 'cli') : undefined;
-  const spawned = scenarios.filter((name) => name.startsWith('run-'));
+  const spawned = scenarios.filter((name) => needsCluster(name) && SCENARIOS[name].kind === 'kact-run');
   const kact = spawned.length ? kactProcess(flags, spawned.join(',')) : undefined;
   const onCluster = scenarios.filter(needsCluster);
 

@@ -166,7 +166,7 @@ export class JobScheduler {
       const jobLeg: JobLeg = { planned: planned as PlannedJob & { job: StepsJob }, leg: { ...leg, name: `${namePrefix}${leg.name}` }, index, total: legs.length, needs };
       const options = this.legOptions(planned, runContexts, namePrefix);
       // Only a job of one leg, planned up front, is started ahead of its needs: its one leg takes that pod.
-      const waiting = ahead || this.slots.free ? undefined : this.startAheadOfSlot(jobLeg, options);
+      const waiting = (ahead ?? this.slots.free) ? undefined : this.startAheadOfSlot(jobLeg, options);
       return this.slots.use(async () => {
         waiting?.stopWaiting();
         const prestart = ahead ?? waiting?.pod();

@@ -47,7 +47,6 @@ describe('renderMarkdown notes', () => {
     expect(text).toContain('- wasm: not measured, unavailable: no such strategy');
     expect(text).toContain('- † matrix under sidecar, run 2 failed (left out): run failure: matrix (3): pod <gone> & "lost"');
     expect(text).toContain('load average 1.50, 2.00, 2.50 at the start');
-    expect(text).toContain('it was already 90.0–90.0 MiB when the rss-20 runs started');
   });
 
   it('gives the bare pod baseline, the goals against it, and what failed while measuring it', () => {
@@ -91,7 +90,10 @@ describe('issue 15: goals against exec and against act', () => {
     expect(text).toContain('- **MISSED**: sidecar kact run, examples/hello p50 6.00 s ≤ 3.99 s (1.50× act)');
     expect(text).toContain('- act (reference, measured 2026-11, not by this bench): kact run, examples/hello 3.99 s; exec p50 3.50 s = 0.88× act, sidecar p50 6.00 s = 1.50× act.');
     expect(text).toContain('kact measured the same way then: 6.62 s.');
-    expect(text).toContain('- run-hello, run-matrix-6: `node /kact/bin/kact.js run -C <repo> --strategy <s> --concurrent-jobs 4 --json <file> --context local` spawned');
+    expect(text).toContain(
+      "- rss-20, run-hello, run-matrix-6: `node /kact/bin/kact.js run -C <repo> --strategy <s> --concurrent-jobs 4 --json <file> --context local` spawned, output discarded; <repo> is a git copy (on main) of the scenario's repository. " +
+        "run-hello, run-matrix-6: wall time from spawn to exit; rss-20: the kact process's peak resident set size: VmHWM of /proc/<pid>/status, read every 100 ms until it exits.",
+    );
     expect(text).toContain('- † run-matrix-6 under sidecar, run 2 failed (left out): exit 1: 5 of 6 jobs succeeded');
   });
 

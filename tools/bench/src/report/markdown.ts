@@ -1,6 +1,7 @@
 import { BASELINE_NAMES, BASELINES } from '../baselines.js';
 import type { BenchResults } from '../bench-run.js';
-import { needsCluster, SCENARIOS } from '../scenarios.js';
+import type { KactProcess } from '../kact-run.js';
+import { KACT_RUN_MEASURES, needsCluster, SCENARIOS, type KactRunMeasure, type KactRunScenario } from '../scenarios.js';
 import type { BenchSummary, Cell, CliSummary, TargetCheck } from '../summary.js';
 import { formatNumber, formatRatio, formatValue } from './format.js';
 
@@ -69,6 +70,18 @@ export function goalLine(t: TargetCheck): string {
   return `- ${t.met ? 'met' : '**MISSED**'}: ${t.strategy} ${t.metric.label} ${t.stat} ${formatValue(t.value, unit)} ${t.metric.better === 'lower' ? '≤' : '≥'} ${bound}${ratio}`;
 }
 
+/** How the `kact-run` scenarios that ran spawned kact, and what each measured of the process. */
+function kactRunNotes(results: BenchResults, kact: KactProcess): string[] {
+  const spawned = [...new Set(results.runs.map((r) => SCENARIOS[r.scenario]))].filter((s): s is KactRunScenario => s.kind === 'kact-run');
+  if (spawned.length === 0) return [];
+  const command = `node ${kact.kactBin} run -C <repo> --strategy <s> --concurrent-jobs ${results.concurrentJobs} --json <file>${kact.runArgs?.length ? ` ${kact.runArgs.join(' ')}` : ''}`;
+  const measured = (Object.keys(KACT_RUN_MEASURES) as KactRunMeasure[]).flatMap((measure) => {
+    const names = spawned.filter((s) => s.measures === measure).map((s) => s.name);
+    return names.length > 0 ? [`${names.join(', ')}: ${KACT_RUN_MEASURES[measure]}`] : [];
+  });
+  return [`- ${spawned.map((s) => s.name).join(', ')}: \`${command}\` spawned, output discarded; <repo> is a git copy (on main) of the scenario's repository. ${measured.join('; ')}.`];
+}
+
 /** The notes under the table: baselines, goals, references, the log byte check, and what did not run. */
 export function renderNotes(summary: BenchSummary, results: BenchResults): string {
   const out: string[] = [];
@@ -100,28 +113,13 @@ export function renderNotes(summary: BenchSummary, results: BenchResults): strin
       );
     }
   }
-  const rssRuns = results.runs.filter((r) => r.ok && r.rss);
-  if (rssRuns.length > 0) {
-    const starts = rssRuns.map((r) => r.rss!.startMiB);
-    out.push(
-      `- RSS is the bench process's own (kact runs in it), sampled every 100 ms; it was already ${formatNumber(Math.min(...starts))}–${formatNumber(Math.max(...starts))} MiB when the ${rssRuns[0]!.scenario} runs started (after the scenarios before them), so the peak is an upper bound for a fresh \`kact run\`.`,
-    );
-  }
   if (results.cli) {
     out.push(
       `- cli: each command spawned as \`node ${results.cli.kactBin} …\` ${results.cli.spawnsPerRepetition} times per repetition, ` +
         `the commands in turn, after one unmeasured spawn of each; wall time from spawn to exit; <repo> is ${results.cli.repo}. No cluster is contacted.`,
     );
   }
-  if (results.kact) {
-    const names = [...new Set(results.runs.map((r) => r.scenario))].filter((name) => SCENARIOS[name].kind === 'kact-run');
-    if (names.length > 0) {
-      out.push(
-        `- ${names.join(', ')}: \`node ${results.kact.kactBin} run -C <repo> --strategy <s> --concurrent-jobs ${results.concurrentJobs} --json <file>${results.kact.runArgs?.length ? ` ${results.kact.runArgs.join(' ')}` : ''}\` ` +
-          `spawned, wall time from spawn to exit, output discarded; <repo> is a git copy (on main) of the scenario's repository.`,
-      );
-    }
-  }
+  if (results.kact) out.push(...kactRunNotes(results, results.kact));
   for (const row of summary.cli?.rows ?? []) {
     const failure = summary.cli!.failures.find((f) => f.metric.id === row.metric.id);
     if (failure) out.push(`- † cli \`${row.metric.label}\`: ${row.cell.failed} of ${row.cell.runs} spawns failed (left out), first in run ${failure.repetition}: ${failure.error}`);
