@@ -7,6 +7,9 @@ import { Cancellation, type JobBackend, type JobPod, type ProcessResult, type St
 import type { KubeConnection } from '@kact/kubernetes';
 import { runBench, type StrategyTarget } from './bench-run.js';
 import { repositoryKact } from './kact-run.js';
+import type { Settled } from './node-settle.js';
+import { renderMarkdown } from './report/markdown.js';
+import { summarizeBench } from './summary.js';
 
 const connection = { server: 'https://cluster.invalid', context: 'fake', namespace: 'bench' } as KubeConnection;
 
@@ -168,6 +171,36 @@ describe('runBench: the bare pod beside job-start', () => {
     expect(results.rawExec).toEqual([]);
     expect(progress).toContain('[1/2] bare pod before sidecar: 2 pod starts, p50 1051 ms, 1 failed (ErrImageNeverPull)');
     expect(progress).toContain('[2/2] bare pod before sidecar FAILED: pods is forbidden');
+  });
+});
+
+describe('runBench: waiting for the nodes between samples', () => {
+  it('waits before every baseline and every run, starts anyway when told why, and notes it under the results', async () => {
+    const events: string[] = [];
+    const progress: string[] = [];
+    const answers: Settled[] = [{ waitedMs: 1200 }, { gaveUp: '1 kact pod(s) still on the nodes after 30 s' }, { waitedMs: 0 }, { waitedMs: 40 }];
+    const results = await runBench({
+      targets: [fakeTarget('exec', undefined, events)],
+      scenarios: ['job-start'],
+      repeat: 2,
+      concurrentJobs: 4,
+      barePod: async () => {
+        events.push('bare pods');
+        return { samples: [1000], failures: [] };
+      },
+      settle: async () => {
+        events.push('settle');
+        return answers.shift()!;
+      },
+      progress: (line) => progress.push(line),
+    });
+    const legs = Array.from({ length: 5 }, () => 'exec job pod');
+    expect(events).toEqual(['settle', 'bare pods', 'settle', ...legs, 'settle', 'bare pods', 'settle', ...legs]);
+    expect(results.settling).toEqual({ waits: 4, longestMs: 1200, gaveUp: ['1 kact pod(s) still on the nodes after 30 s'] });
+    expect(progress).toContain('the next sample starts anyway: 1 kact pod(s) still on the nodes after 30 s');
+    const notes = renderMarkdown(summarizeBench(results), results);
+    expect(notes).toContain('- each run and baseline started once no node held a pod of an earlier kact run');
+    expect(notes).toContain('4 wait(s), the longest 1200 ms; 1 started anyway (first: 1 kact pod(s) still on the nodes after 30 s)');
   });
 });
 

@@ -4,6 +4,7 @@ import type { KubeConnection } from '@kact/kubernetes';
 import { measureBarePodStarts } from './bare-pod.js';
 import { BASELINES, type BaselineName, type BaselineResult, type BaselineSamples } from './baselines.js';
 import { measureCliStart, type CliSample, type CliStartSettings } from './cli-start.js';
+import type { Settled } from './node-settle.js';
 import { createKactRunRepos, repositoryKact, runKactProcess, type KactProcess, type KactRunRepos } from './kact-run.js';
 import type { PeakRssWatch } from './peak-rss.js';
 import { measureRawExec } from './raw-exec.js';
@@ -57,6 +58,11 @@ export interface BenchOptions {
   kact?: KactProcess;
   /** How a spawned `kact run`'s peak RSS is watched (tests replace /proc; default: watchPeakRss). */
   watchPeakRss?: (pid: number) => PeakRssWatch;
+  /**
+   * Waits before each run and baseline until the nodes have let go of earlier runs' pods (see
+   * node-settle.ts); none: samples follow one another at once.
+   */
+  settle?: () => Promise<Settled>;
   /** One line per finished run, for a person watching. */
   progress?: (line: string) => void;
   /** Marks a run as live for `kact gc` while it runs; returns the function that forgets it. */
@@ -102,6 +108,8 @@ export interface BenchResults {
   cli?: { kactBin: string; repo: string; spawnsPerRepetition: number; samples: CliSample[] };
   /** Cluster scenarios asked for and not run, and why. */
   skipped?: { scenarios: ScenarioName[]; reason: string };
+  /** How long the samples waited for the nodes to let go of earlier pods (with `settle`), and when they started anyway. */
+  settling?: { waits: number; longestMs: number; gaveUp: string[] };
   cancelled: boolean;
 }
 
@@ -278,11 +286,24 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   if (kact) results.kact = kact;
   let repo: ScenarioRepo | undefined;
   let kactRepos: KactRunRepos | undefined;
-  const runOne = (scenario: Scenario, target: StrategyTarget, repetition: number): Promise<RunSample> =>
-    scenario.kind === 'plan'
+  const settle = async () => {
+    if (!options.settle) return;
+    const settled = await options.settle();
+    const settling = (results.settling ??= { waits: 0, longestMs: 0, gaveUp: [] });
+    settling.waits++;
+    if ('gaveUp' in settled) {
+      settling.gaveUp.push(settled.gaveUp);
+      say(`the next sample starts anyway: ${settled.gaveUp}`);
+    } else settling.longestMs = Math.max(settling.longestMs, round2(settled.waitedMs));
+  };
+  const runOne = async (scenario: Scenario, target: StrategyTarget, repetition: number): Promise<RunSample> => {
+    await settle();
+    return scenario.kind === 'plan'
       ? runPlanScenario(target, repo!, scenario, repetition, options)
       : runKactProcess(kact!, scenario, kactRepos!, { strategy: target.name, repetition, concurrentJobs: options.concurrentJobs, watchPeakRss: options.watchPeakRss });
+  };
   const recordBaseline = async (name: BaselineName, target: StrategyTarget, repetition: number, before?: string) => {
+    await settle();
     const measured = await measureBaseline(name, target, repetition, before, options, cancellation.signal);
     baselines[name].push(measured);
     say(describeBaseline(name, measured, options.repeat));

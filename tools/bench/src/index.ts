@@ -1,6 +1,7 @@
 export { runBench, type BenchOptions, type BenchResults, type RunSample, type StrategyTarget, type UnavailableStrategy } from './bench-run.js';
 export { BASELINE_NAMES, BASELINES, type BaselineName, type BaselineSamples } from './baselines.js';
 export { measureBarePodStarts } from './bare-pod.js';
+export { kactPodsOnNodes, settleNodes, type Settled } from './node-settle.js';
 export { repositoryKact, type KactProcess } from './kact-run.js';
 export { CLUSTER_SCENARIO_NAMES, needsCluster, parseScenarios, SCENARIO_NAMES, SCENARIOS, type ClusterScenarioName, type Metric, type ScenarioName } from './scenarios.js';
 export { CLI_COMMANDS, CLI_METRICS, measureCliStart, timeProcess, type CliSample, type CliStartSettings } from './cli-start.js';

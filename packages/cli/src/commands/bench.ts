@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { needsCluster, parseScenarios, runBench, SCENARIOS, writeResults, type CliStartSettings, type StrategyTarget, type UnavailableStrategy } from '@kact/bench';
+import { kactPodsOnNodes, needsCluster, parseScenarios, runBench, SCENARIOS, settleNodes, writeResults, type CliStartSettings, type StrategyTarget, type UnavailableStrategy } from '@kact/bench';
 import { Cancellation } from '@kact/core';
-import { checkReachable, ClusterUnreachableError } from '@kact/kubernetes';
+import { checkReachable, ClusterUnreachableError, type KubeConnection } from '@kact/kubernetes';
 import { InputError, isInputError } from '@kact/model';
 import { composeBackend, type ClusterFlags } from '../composition.js';
 import { emptyConfig } from '../config/kact-config.js';
@@ -54,6 +54,9 @@ async function openStrategies(names: string[], flags: BenchFlags): Promise<{ tar
   }
   return { targets, unavailable };
 }
+
+/** Each sample waits for the nodes to let go of the pods of the runs before it (see node-settle.ts). */
+const settleOn = (connection: KubeConnection, signal: AbortSignal) => () => settleNodes(kactPodsOnNodes(connection), { signal });
 
 /**
  * The kact the `cli` and `kact-run` scenarios spawn: this kact's bin on kact's examples/hello, with
@@ -134,6 +137,7 @@ export async function benchCommand(flags: BenchFlags, io: BenchIo): Promise<numb
       concurrentJobs,
       cancellation,
       registerRun: (runId) => registerRun(runId, scope),
+      ...(targets[0] ? { settle: settleOn(targets[0].connection, cancellation.signal) } : {}),
       progress: io.err,
       ...(cli ? { cli } : {}),
       ...(kact ? { kact } : {}),

@@ -124,6 +124,13 @@ export function renderNotes(summary: BenchSummary, results: BenchResults): strin
     const failure = summary.cli!.failures.find((f) => f.metric.id === row.metric.id);
     if (failure) out.push(`- † cli \`${row.metric.label}\`: ${row.cell.failed} of ${row.cell.runs} spawns failed (left out), first in run ${failure.repetition}: ${failure.error}`);
   }
+  if (results.settling) {
+    const { waits, longestMs, gaveUp } = results.settling;
+    out.push(
+      `- each run and baseline started once no node held a pod of an earlier kact run (the kubelet's own pod list, nodes/proxy): kact deletes pods with no grace, and the kubelet's clean-up would otherwise fall on the next sample; ${waits} wait(s), the longest ${formatValue(longestMs, 'ms')}` +
+        (gaveUp.length ? `; ${gaveUp.length} started anyway (first: ${gaveUp[0]})` : ''),
+    );
+  }
   if (results.skipped) out.push(`- not run: ${results.skipped.scenarios.join(', ')}: ${results.skipped.reason}`);
   for (const u of summary.unavailable) out.push(`- ${u.name}: not measured, unavailable: ${u.reason}`);
   for (const f of summary.failures) out.push(`- † ${f.scenario} under ${f.strategy}, run ${f.repetition} failed (left out): ${f.error}`);
