@@ -95,8 +95,10 @@ describe('loadWorkflowFile on arbitrary input (property-based)', () => {
     const name = fc.oneof(fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,12}$/), fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'a b', 'é'));
     const text = fc.string({ unit: 'grapheme', maxLength: 40 }).filter((s) => !s.includes('${{'));
     const script = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 80 }).filter((s) => !s.includes('${{') && s.trim() !== '');
+    // Names unique whatever their case: GitHub's env keys are case-insensitive (`c` and `C` is an error, below).
+    const envs = fc.uniqueArray(fc.tuple(name, text), { selector: ([k]) => k.toLowerCase(), maxLength: 6 }).map((entries) => Object.fromEntries(entries));
     await fc.assert(
-      fc.asyncProperty(fc.dictionary(name, text, { maxKeys: 6 }), script, async (env, run) => {
+      fc.asyncProperty(envs, script, async (env, run) => {
         const content = stringify({ on: 'push', env, jobs: { build: { 'runs-on': 'ubuntu-latest', env, steps: [{ run }] } } });
         const { workflow, diagnostics } = await load(content);
         expect(diagnostics, content).toBeUndefined();
@@ -109,6 +111,11 @@ describe('loadWorkflowFile on arbitrary input (property-based)', () => {
       { numRuns: 150 },
     );
   }, 60_000);
+
+  it('refuses env names that differ only in case, at the second, as GitHub does', async () => {
+    const { diagnostics } = await load('on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    env:\n      c: one\n      C: two\n    steps:\n      - run: "true"\n');
+    expect(diagnostics).toEqual([expect.objectContaining({ message: "'C' is already defined", location: expect.objectContaining({ line: 7 }) })]);
+  });
 });
 
 /** `depth` anchors, each a list of `breadth` aliases of the one before: breadth^depth scalars once expanded. */
