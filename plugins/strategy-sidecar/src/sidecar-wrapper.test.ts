@@ -148,17 +148,29 @@ const bashRequest = (root: string, script: string, extra: Partial<ProcessRequest
   ...extra,
 });
 
-/** Runs one step through the program of `mode`, locally, and reads its log as kact would. */
-async function runIn(mode: Mode, script: string, extra: Partial<ProcessRequest> = {}, base: Record<string, string> = {}) {
-  const root = await mkdtemp(join(tmpdir(), 'kact-side-'));
-  const step = encodeSidecarStep(bashRequest(root, script, extra), base, join(root, 'step'));
-  if (mode === 'env') return { ...(await runInEnv(step)), root, step };
+/** A slot started in a fresh folder (named `kact-<prefix>-…`) for `use`, stopped after it whatever happens. */
+async function withSlot<T>(prefix: string, use: (slot: Awaited<ReturnType<typeof startSlot>>, root: string) => Promise<T>): Promise<T> {
+  const root = await mkdtemp(join(tmpdir(), `kact-${prefix}-`));
   const slot = await startSlot(root);
   try {
-    return { ...(await slot.run(step)), root, step };
+    return await use(slot, root);
   } finally {
     slot.stop();
   }
+}
+
+/** Runs one step through the program of `mode`, locally, and reads its log as kact would. */
+async function runIn(mode: Mode, script: string, extra: Partial<ProcessRequest> = {}, base: Record<string, string> = {}) {
+  const stepIn = (root: string) => encodeSidecarStep(bashRequest(root, script, extra), base, join(root, 'step'));
+  if (mode === 'slot') {
+    return withSlot('side', async (slot, root) => {
+      const step = stepIn(root);
+      return { ...(await slot.run(step)), root, step };
+    });
+  }
+  const root = await mkdtemp(join(tmpdir(), 'kact-side-'));
+  const step = stepIn(root);
+  return { ...(await runInEnv(step)), root, step };
 }
 
 describe.each(['env', 'slot'] as const)('sidecar wrapper, step from %s (local processes, bash stand-in for busybox)', (mode) => {
@@ -224,9 +236,7 @@ describe.each(['env', 'slot'] as const)('sidecar wrapper, step from %s (local pr
 
 describe('a step slot takes one step after another (local processes, bash stand-in for busybox)', () => {
   it('runs two steps in turn, each with its own trailer and nothing of the other, and reads on from where the last ended', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'kact-loop-'));
-    const slot = await startSlot(root);
-    try {
+    await withSlot('loop', async (slot, root) => {
       const first = encodeSidecarStep(bashRequest(root, 'cd /; A=leaked; trap "echo trapped" EXIT; echo "one $$"; exit 3'), {}, join(root, 'one'));
       const one = await slot.run(first);
       expect(one.trailer?.exitCode).toBe(3);
@@ -241,15 +251,11 @@ describe('a step slot takes one step after another (local processes, bash stand-
       expect(slot.log.subarray(0, one.logBytes).toString()).toContain(`${first.nonce} exit 3 `);
       expect(slot.log.subarray(one.logBytes).toString()).not.toContain(first.nonce);
       expect(slot.exited).toBeUndefined();
-    } finally {
-      slot.stop();
-    }
+    });
   });
 
   it('survives the SIGTERM the stop helper sends every process of its container: the step ends, its trailer is printed, the slot takes the next', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'kact-term-'));
-    const slot = await startSlot(root);
-    try {
+    await withSlot('term', async (slot, root) => {
       const long = encodeSidecarStep(bashRequest(root, 'trap "echo cleaning up; exit 5" TERM; echo start; sleep 30 & wait; echo never'), {}, join(root, 'long'));
       let signalled = false;
       const stopped = await slot.run(long, (out) => {
@@ -272,20 +278,14 @@ describe('a step slot takes one step after another (local processes, bash stand-
       expect(slot.exited).toBeUndefined();
       const next = await slot.run(encodeSidecarStep(bashRequest(root, 'echo after'), {}, join(root, 'next')));
       expect(next).toMatchObject({ code: 0, out: 'after\n' });
-    } finally {
-      slot.stop();
-    }
+    });
   });
 
   it('ends with 94 when handed a folder that does not exist', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'kact-bad-'));
-    const slot = await startSlot(root);
-    try {
+    await withSlot('bad', async (slot, root) => {
       await writeFile(join(root, 'slots', 'kact-slot-0', 'go'), `${join(root, 'missing')} script.sh\n`);
       for (let i = 0; i < 200 && slot.exited === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 10));
       expect(slot.exited).toBe(94);
-    } finally {
-      slot.stop();
-    }
+    });
   });
 });
