@@ -6,6 +6,7 @@ import { readContainerLog } from './container-log.js';
 import { bareContainerId, STOP_SCRIPT } from './container-stop.js';
 import { LABELS, labelValue, POD_BUSYBOX, TOOLS_CONTAINER } from './pod-builder.js';
 import type { PodRef } from './pod-transport.js';
+import { CACHE_NOT_SYNCED, FATAL_WAITING } from './pod-progress.js';
 import { watchPod, watchPodEvents } from './pod-updates.js';
 
 /** A container to add to a running job pod for one step. */
@@ -108,9 +109,6 @@ const LOG_RETRY_MS = 120_000;
 /** The API server's answer for the log of a container the kubelet has not reported started yet. */
 const NOT_STARTED = /is waiting to start|ContainerCreating|PodInitializing/;
 
-/** Waiting reasons after which the container will not start in time for a CI step. */
-const FATAL_WAITING = new Set(['ErrImagePull', 'ImagePullBackOff', 'ErrImageNeverPull', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
-
 /**
  * The kubelet reports CreateContainerConfigError "failed to sync secret cache" while its watch
  * on a just-created Secret has not caught up; it retries by itself, so that is not fatal for a
@@ -118,7 +116,12 @@ const FATAL_WAITING = new Set(['ErrImagePull', 'ImagePullBackOff', 'ErrImageNeve
  */
 const CACHE_SYNC_GRACE_MS = 20_000;
 function transientWaiting(reason: string, message: string | undefined, since: number): boolean {
-  return reason === 'CreateContainerConfigError' && /failed to sync (secret|configmap) cache/i.test(message ?? '') && Date.now() - since < CACHE_SYNC_GRACE_MS;
+  return reason === 'CreateContainerConfigError' && CACHE_NOT_SYNCED.test(message ?? '') && Date.now() - since < CACHE_SYNC_GRACE_MS;
+}
+
+/** A step cancelled before its container was asked for or followed: the log stays where it was. */
+function cancelledBeforeStart(logBytes: number): StepContainerResult {
+  return { exitCode: 130, reason: 'cancelled', timedOut: false, cancelled: true, oomKilled: false, logBytes };
 }
 
 const strategicMerge = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
@@ -165,7 +168,7 @@ export class StepContainers {
 
   /** Adds the container to the pod, streams its log and resolves once it has ended. */
   async run(pod: PodRef & { mainContainer: string }, spec: StepContainerSpec, io: StepContainerIo): Promise<StepContainerResult> {
-    if (io.signal.aborted) return { exitCode: 130, reason: 'cancelled', timedOut: false, cancelled: true, oomKilled: false, logBytes: 0 };
+    if (io.signal.aborted) return cancelledBeforeStart(0);
     const podSpec = await this.podSpec(pod);
     // Kubernetes refuses a subPath in an ephemeral container (HTTP 422): say why, before asking.
     const subPath = podSpec.volumeMounts.find((m) => m.subPath);
@@ -210,7 +213,7 @@ export class StepContainers {
    * end, its exit code. A timeout or abort calls `stop` (default: the stop helper container).
    */
   async followRunning(pod: PodRef & { mainContainer: string }, target: FollowTarget, io: StepContainerIo): Promise<StepContainerResult> {
-    if (io.signal.aborted) return { exitCode: 130, reason: 'cancelled', timedOut: false, cancelled: true, oomKilled: false, logBytes: target.fromByte ?? 0 };
+    if (io.signal.aborted) return cancelledBeforeStart(target.fromByte ?? 0);
     return this.follow(pod, await this.podSpec(pod), target, undefined, io, () => Promise.resolve(), true);
   }
 

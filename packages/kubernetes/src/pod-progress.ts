@@ -12,7 +12,7 @@ export type PodProgress =
  * Waiting reasons that will not fix themselves in time for a CI job: report them at once rather
  * than after the start timeout. (An image that is missing now is missing in ten minutes too.)
  */
-const FATAL_WAITING = new Set([
+export const FATAL_WAITING = new Set([
   'ErrImagePull',
   'ImagePullBackOff',
   'ErrImageNeverPull',
@@ -24,13 +24,18 @@ const FATAL_WAITING = new Set([
 ]);
 
 /**
- * A fatal reason's messages the kubelet gets past on its next try: two pods that mount folders of
- * one claim (`<run>/<pod>`) create the shared parent at once, and the loser's mkdir fails; and a
- * busy kubelet's watch has not yet seen a Secret or ConfigMap created just before the pod ("failed
- * to sync secret cache: timed out waiting for the condition"; one that does not exist reads "not
- * found"). The pod's start timeout still bounds the wait.
+ * A busy kubelet's watch has not yet seen a Secret or ConfigMap created just before the container
+ * ("failed to sync secret cache: timed out waiting for the condition"; one that does not exist
+ * reads "not found"): the kubelet tries again by itself.
  */
-const RETRIED = /failed to create subPath directory|failed to sync (secret|configmap) cache/i;
+export const CACHE_NOT_SYNCED = /failed to sync (secret|configmap) cache/i;
+
+/**
+ * A fatal reason's messages the kubelet gets past on its next try: two pods that mount folders of
+ * one claim (`<run>/<pod>`) create the shared parent at once, and the loser's mkdir fails; and
+ * CACHE_NOT_SYNCED. The pod's start timeout still bounds the wait.
+ */
+const RETRIED = new RegExp(`failed to create subPath directory|${CACHE_NOT_SYNCED.source}`, 'i');
 
 /** A pod the scheduler has no node for (yet): the watcher fails it only if that lasts. */
 export function unschedulableReason(pod: V1Pod): string | undefined {
