@@ -41,7 +41,7 @@ export class JobScheduler {
   /** Pods started ahead whose legs do not hold a slot yet: at most --concurrent-jobs − 1. */
   private readonly startedAhead = new Set<PodPrestart>();
   /** Legs waiting for a slot that found no room for a pod ahead, in the order they wait (see releaseAhead). */
-  private readonly waitingForRoom: (() => void)[] = [];
+  private readonly waitingForRoom: (() => boolean)[] = [];
 
   constructor(
     private readonly deps: JobRunnerDeps,
@@ -103,13 +103,13 @@ export class JobScheduler {
    */
   private startAheadOfSlot(leg: JobLeg, options: JobRunOptions): { pod: () => PodPrestart | undefined; stopWaiting: () => void } {
     let pod: PodPrestart | undefined;
-    const start = (): void => {
+    const start = (): boolean => {
       const started = this.startAhead(leg, options);
-      pod = started === 'full' ? undefined : started;
+      if (started === 'full') return false;
+      pod = started;
+      return true;
     };
-    const started = this.startAhead(leg, options);
-    if (started !== 'full') pod = started;
-    else this.waitingForRoom.push(start);
+    if (!start()) this.waitingForRoom.push(start);
     const stopWaiting = (): void => {
       const i = this.waitingForRoom.indexOf(start);
       if (i >= 0) this.waitingForRoom.splice(i, 1);
