@@ -59,6 +59,8 @@ describe('the pods of jobs that wait for others', () => {
     expect(r.result.result).toBe('success');
     expect(pods.log.filter((l) => l.startsWith('start')).sort()).toEqual(['start a', 'start b', 'start b (own)']);
     expect(pods.log.filter((l) => l.startsWith('deleted')).sort()).toEqual(['deleted a', 'deleted b', 'deleted b (own)']);
+    // The early pod goes as soon as the job knows it asks for another, not once the job has ended.
+    expect(before(pods.log, 'deleting b', 'start b (own)')).toBe(true);
   });
 
   it('are deleted when the job does not run', async () => {

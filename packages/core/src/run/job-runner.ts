@@ -78,15 +78,16 @@ function result(ref: JobRef, leg: JobLeg, partial: Partial<JobResult> & { result
  * evaluates the job's outputs, and always removes the pod.
  */
 export async function runJobLeg(deps: JobRunnerDeps, options: JobRunOptions, leg: JobLeg, cancellation: Cancellation, prestart?: PodPrestart): Promise<JobResult> {
-  let taken = false;
+  let settled = false;
   try {
-    return await runLeg(deps, options, leg, cancellation, prestart, () => (taken = true));
+    return await runLeg(deps, options, leg, cancellation, prestart, () => (settled = true));
   } finally {
-    if (prestart && !taken) await discardPrestart(deps, prestart);
+    // A leg that failed before it could decide (its contexts, its request) leaves the pod here.
+    if (prestart && !settled) await discardPrestart(deps, prestart);
   }
 }
 
-async function runLeg(deps: JobRunnerDeps, options: JobRunOptions, leg: JobLeg, cancellation: Cancellation, prestart: PodPrestart | undefined, take: () => void): Promise<JobResult> {
+async function runLeg(deps: JobRunnerDeps, options: JobRunOptions, leg: JobLeg, cancellation: Cancellation, prestart: PodPrestart | undefined, settlePrestart: () => void): Promise<JobResult> {
   const started = Date.now();
   const { planned } = leg;
   const job = planned.job;
@@ -128,16 +129,19 @@ async function runLeg(deps: JobRunnerDeps, options: JobRunOptions, leg: JobLeg, 
     let request = legPodRequest(options, leg, evaluated, image, name, masker, warn);
     const ahead = prestart && prestartFits(prestart, request) ? prestart : undefined;
     if (prestart && !ahead) {
-      // Another pod than the one started ahead (its needs' outputs shaped it): under a name of its own.
+      // Another pod than the one started ahead (its needs' outputs shaped it): under a name of its
+      // own. The early one goes now, not once this leg ends.
       name = legPodName(options, leg, ref, '-2');
       request = { ...request, name };
+      settlePrestart();
+      await discardPrestart(deps, prestart);
     }
     const prepared = ahead?.prepared ?? deps.strategy.preparePod?.(request, { steps: job.steps.length }) ?? request;
     deps.events.jobInfo?.(ref, `${ahead ? 'taking the pod started ahead:' : 'starting pod'} ${name} (${request.main.image}${request.services.length ? ` + ${request.services.map((s) => s.id).join(', ')}` : ''})`);
-    if (ahead) take();
     // Read while the pod starts: on a large repository, listing its files is not free.
     staged = ahead?.staged ?? stageWorkspace(options.repoRoot, github.event);
     staged.catch(() => undefined);
+    if (ahead) settlePrestart();
     pod = await (ahead ? ahead.pod : deps.backend.startJob(prepared, jobCancellation.signal));
     const ready = ahead?.ready ?? readyPod(deps.backend, deps.strategy, pod, options.repoRoot, staged, jobCancellation.signal);
     ready.catch(() => undefined);
